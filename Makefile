@@ -1,0 +1,82 @@
+# keel — top-level build. `make` builds everything into build/;
+# `make run` boots the demo; `make test` runs every test; `make bench`.
+#
+# Nothing foreign is committed: musl comes from Debian's source package
+# (scripts/build-musl.sh), fetched and verified into build/src/.
+
+B := build
+CC ?= gcc
+HOSTCC := gcc
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+LIBGCC := $(shell $(CC) -print-libgcc-file-name)
+
+MUSL := $(B)
+MUSL_STAMP := $(MUSL)/lib/libc.a
+
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
+# keel's own image code: musl's headers, no host headers, no PIE, no SSP
+# (it runs before TLS exists).
+KCFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -nostdinc -isystem $(MUSL)/include \
+	-isystem $(GCC_INCLUDE) -Iinclude -fno-pie -fno-pic \
+	-fno-stack-protector -ffunction-sections -fdata-sections \
+	-fno-omit-frame-pointer
+HCFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude
+
+SYS_SRCS := $(wildcard sys/*.c)
+BASE_SRCS := $(wildcard base/linux/*.c)
+KEEL_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(SYS_SRCS) $(BASE_SRCS))
+KEEL_HDRS := $(wildcard include/keel/*.h sys/*.h base/*/*.h) sys/syscalls.def
+
+TOOLS := $(B)/bin/keel-cc $(B)/bin/keel-run
+APPS := $(B)/apps/hello
+
+.PHONY: all run test bench clean distclean deps unit guest
+all: $(TOOLS) $(B)/lib/keel.o $(APPS)
+
+$(MUSL_STAMP): scripts/build-musl.sh scripts/fetch-src.sh $(wildcard libc/*/* libc/*/*/* libc/*/*/*/*)
+	@mkdir -p $(B)
+	scripts/build-musl.sh $(B)
+
+$(B)/obj/%.o: %.c $(KEEL_HDRS) $(MUSL_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c -o $@ $<
+
+# All of keel in one relocatable object, linked whole into every image
+# (its syscall table refers to every system_<name> anyway).
+$(B)/lib/keel.o: $(KEEL_OBJS)
+	@mkdir -p $(dir $@)
+	ld -r -o $@ $(KEEL_OBJS)
+
+$(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP)
+	@mkdir -p $(dir $@) $(B)/include/keel
+	cp include/keel/keel.h include/keel/abi.h $(B)/include/keel/
+	sed -e 's|@CC@|$(CC)|g' -e 's|@GCC_INCLUDE@|$(GCC_INCLUDE)|g' \
+	    -e 's|@LIBGCC@|$(LIBGCC)|g' $< > $@
+	chmod +x $@
+
+MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c
+$(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) -static -o $@ $(MONITOR_SRCS)
+
+$(B)/apps/%: apps/%/*.c $(B)/bin/keel-cc $(B)/lib/keel.o
+	@mkdir -p $(dir $@)
+	$(B)/bin/keel-cc -O2 -o $@ $(filter %.c,$^)
+
+run: all
+	$(B)/bin/keel-run $(B)/apps/hello
+
+test: all
+	tests/run.sh
+
+bench: all
+	bench/run.sh
+
+deps:
+	scripts/deps.sh
+
+clean:
+	rm -rf $(B)/obj $(B)/lib/keel.o $(B)/bin $(B)/apps $(B)/tests
+
+distclean:
+	rm -rf $(B)

@@ -1,0 +1,128 @@
+/*
+ * The Linux-process base's entry: the kernel execs the image as a
+ * static ELF and jumps to _start. This file reads argv/envp/auxv and the
+ * options keel-run left in KEEL_OPTS, maps the memory budget in one
+ * piece, closes the sandbox and hands over to keel_start().
+ */
+#include <elf.h>
+#include <errno.h>
+#include <sys/mman.h>
+
+#include <keel/abi.h>
+#include <keel/platform.h>
+
+#include "host.h"
+
+#define DEFAULT_MEM (64UL << 20)
+
+extern const struct keel_platform linux_platform;
+extern char __executable_start[], _end[];
+void linux_entry(long *sp) __attribute__((noreturn, used));
+
+__asm__(".text\n"
+	".global _start\n"
+	".type _start,@function\n"
+	"_start:\n"
+	"	xor %ebp, %ebp\n"
+	"	mov %rsp, %rdi\n"
+	"	and $-16, %rsp\n"
+	"	call linux_entry\n"
+	"	hlt\n");
+
+static void die(const char *msg)
+{
+	size_t n = 0;
+
+	while (msg[n])
+		n++;
+	linux_write_all(2, "keel: ", 6);
+	linux_write_all(2, msg, n);
+	linux_write_all(2, "\n", 1);
+	host_syscall(HOST_exit_group, 2);
+	__builtin_unreachable();
+}
+
+static int prefix(const char *s, const char *p)
+{
+	while (*p)
+		if (*s++ != *p++)
+			return 0;
+	return 1;
+}
+
+static unsigned long parse_ulong(const char *s, const char **end)
+{
+	unsigned long v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (unsigned long)(*s++ - '0');
+	*end = s;
+	return v;
+}
+
+/* "mem=BYTES stats=0|1", written by keel-run; unknown words are errors. */
+static void parse_opts(const char *s, struct keel_boot *b)
+{
+	const char *e;
+
+	while (*s) {
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		if (prefix(s, "mem="))
+			b->budget = parse_ulong(s + 4, &e);
+		else if (prefix(s, "stats="))
+			b->stats = (int)parse_ulong(s + 6, &e);
+		else
+			e = s;
+		if (e == s || (*e && *e != ' '))
+			die("bad " KEEL_OPTS_ENV " (written by keel-run; do not set it by hand)");
+		s = e;
+	}
+}
+
+void linux_entry(long *sp)
+{
+	static struct keel_boot b;
+	char **envp, **out;
+	long *aux;
+	size_t image, region;
+	long r;
+	int i;
+
+	linux_clock_init();
+	b.platform = &linux_platform;
+	b.argc = (int)sp[0];
+	b.argv = (char **)(sp + 1);
+	b.envp = envp = b.argv + b.argc + 1;
+	b.budget = DEFAULT_MEM;
+
+	for (out = envp; *envp; envp++) {
+		if (prefix(*envp, KEEL_OPTS_ENV "="))
+			parse_opts(*envp + sizeof KEEL_OPTS_ENV, &b);
+		else
+			*out++ = *envp;
+	}
+	aux = (long *)(envp + 1);
+	*out = 0;
+	for (i = 0; aux[i] != AT_NULL; i += 2)
+		if (aux[i] == AT_RANDOM)
+			b.random16 = (const void *)aux[i + 1];
+
+	image = ((size_t)(_end - __executable_start) + 4095) & ~4095UL;
+	if (b.budget < image + (1UL << 20))
+		die("--mem is too small: the image alone needs more than that plus 1 MiB");
+	region = (b.budget - image) & ~4095UL;
+	r = host_syscall(HOST_mmap, 0, region, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r < 0 && r > -4096)
+		die("cannot map the memory budget from the host");
+	b.mem_base = (uintptr_t)r;
+	b.mem_len = region;
+	b.image_bytes = image;
+
+	linux_faults_install();
+	linux_seccomp_install();
+	keel_start(&b);
+}

@@ -1,0 +1,176 @@
+/*
+ * ELF checks for keel-run. Every offset and size read from the file is
+ * checked against the file's length before use; the file is untrusted.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <keel/abi.h>
+
+#include "image.h"
+
+#define MAX_IMAGE (1ULL << 30)
+
+static int fits(uint64_t off, uint64_t size, size_t len)
+{
+	return off <= len && size <= len - off;
+}
+
+static int find_note(const unsigned char *buf, size_t len, const Elf64_Phdr *ph,
+		     unsigned *version)
+{
+	uint64_t off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
+
+	while (end - off >= 12) {
+		const Elf64_Nhdr *n = (const void *)(buf + off);
+		uint64_t name = off + 12, desc, next;
+
+		desc = name + ((n->n_namesz + 3ULL) & ~3ULL);
+		next = desc + ((n->n_descsz + 3ULL) & ~3ULL);
+		if (next > end)
+			return 0;
+		if (n->n_type == KEEL_NOTE_ABI && n->n_namesz == sizeof KEEL_NOTE_NAME &&
+		    memcmp(buf + name, KEEL_NOTE_NAME, sizeof KEEL_NOTE_NAME) == 0 &&
+		    n->n_descsz >= sizeof(struct keel_abi_note)) {
+			const struct keel_abi_note *k = (const void *)(buf + desc);
+			*version = k->version;
+			return 1;
+		}
+		off = next;
+	}
+	return 0;
+}
+
+int image_check(const unsigned char *buf, size_t len, struct image_info *info,
+		char *err, size_t errlen)
+{
+	const Elf64_Ehdr *eh = (const void *)buf;
+	const Elf64_Phdr *ph;
+	unsigned i, j, version = 0;
+	int noted = 0, loads = 0;
+
+	memset(info, 0, sizeof *info);
+	if (len < 4 || memcmp(buf, ELFMAG, SELFMAG) != 0) {
+		snprintf(err, errlen, "not an ELF file");
+		return -1;
+	}
+	if (len < sizeof *eh) {
+		snprintf(err, errlen, "truncated ELF file (%zu bytes)", len);
+		return -1;
+	}
+	if (buf[EI_CLASS] != ELFCLASS64 || buf[EI_DATA] != ELFDATA2LSB ||
+	    eh->e_machine != EM_X86_64) {
+		snprintf(err, errlen, "not an x86-64 ELF executable (keel images are)");
+		return -1;
+	}
+	if (eh->e_type != ET_EXEC) {
+		snprintf(err, errlen, "not a keel image: a %s ELF, not a static executable "
+			 "(build it with keel-cc)",
+			 eh->e_type == ET_DYN ? "position-independent" : "relocatable or other");
+		return -1;
+	}
+	if (eh->e_phentsize != sizeof *ph || eh->e_phnum == 0 ||
+	    !fits(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof *ph, len)) {
+		snprintf(err, errlen, "truncated or corrupt ELF (program headers outside the file)");
+		return -1;
+	}
+	ph = (const void *)(buf + eh->e_phoff);
+	info->lo = ~0ULL;
+	for (i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *p = &ph[i];
+
+		if (p->p_type == PT_NOTE && fits(p->p_offset, p->p_filesz, len) &&
+		    find_note(buf, len, p, &version))
+			noted = 1;
+		if (p->p_type != PT_LOAD)
+			continue;
+		loads++;
+		if (!fits(p->p_offset, p->p_filesz, len)) {
+			snprintf(err, errlen, "truncated ELF: segment %u lies beyond the end of the file", i);
+			return -1;
+		}
+		if (p->p_filesz > p->p_memsz || p->p_memsz > MAX_IMAGE ||
+		    p->p_vaddr > MAX_IMAGE * 64 || p->p_vaddr + p->p_memsz < p->p_vaddr) {
+			snprintf(err, errlen, "corrupt ELF: segment %u has impossible sizes", i);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			const Elf64_Phdr *q = &ph[j];
+			if (q->p_type == PT_LOAD && p->p_vaddr < q->p_vaddr + q->p_memsz &&
+			    q->p_vaddr < p->p_vaddr + p->p_memsz) {
+				snprintf(err, errlen, "corrupt ELF: segments %u and %u overlap", j, i);
+				return -1;
+			}
+		}
+		if (p->p_vaddr < info->lo)
+			info->lo = p->p_vaddr;
+		if (p->p_vaddr + p->p_memsz > info->hi)
+			info->hi = p->p_vaddr + p->p_memsz;
+	}
+	if (!noted) {
+		snprintf(err, errlen, "not a keel image (no keel ABI note; build it with keel-cc)");
+		return -1;
+	}
+	if (version != KEEL_ABI_VERSION) {
+		snprintf(err, errlen, "keel ABI version %u, but this keel-run speaks version %d",
+			 version, KEEL_ABI_VERSION);
+		return -1;
+	}
+	if (!loads || info->hi - info->lo > MAX_IMAGE) {
+		snprintf(err, errlen, "corrupt ELF: no loadable segments of a sane size");
+		return -1;
+	}
+	if (eh->e_entry < info->lo || eh->e_entry >= info->hi) {
+		snprintf(err, errlen, "corrupt ELF: entry point outside the image");
+		return -1;
+	}
+	info->entry = eh->e_entry;
+	info->abi_version = version;
+	return 0;
+}
+
+int image_check_file(const char *path, struct image_info *info, char *err,
+		     size_t errlen)
+{
+	struct stat st;
+	unsigned char *buf;
+	size_t got = 0;
+	ssize_t r;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if ((unsigned long long)st.st_size > MAX_IMAGE) {
+		snprintf(err, errlen, "too large for an image (%lld bytes)", (long long)st.st_size);
+		close(fd);
+		return -1;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		snprintf(err, errlen, "out of memory reading the image");
+		close(fd);
+		return -1;
+	}
+	while (got < (size_t)st.st_size && (r = read(fd, buf + got, st.st_size - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	rc = image_check(buf, got, info, err, errlen);
+	free(buf);
+	return rc;
+}

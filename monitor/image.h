@@ -1,0 +1,26 @@
+/*
+ * Image validation, shared by every target of keel-run: an image is an
+ * x86-64 ET_EXEC ELF whose segments lie inside the file and do not
+ * overlap, carrying the keel ABI note of this version.
+ */
+#ifndef KEEL_MONITOR_IMAGE_H
+#define KEEL_MONITOR_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct image_info {
+	uint64_t entry;
+	uint64_t lo, hi; /* lowest and highest address of the loaded segments */
+	unsigned abi_version;
+};
+
+/* Checks the ELF in buf[0..len). 0, or -1 with a reason in err. */
+int image_check(const unsigned char *buf, size_t len, struct image_info *info,
+		char *err, size_t errlen);
+
+/* Reads path and checks it. 0, or -1 with a reason in err. */
+int image_check_file(const char *path, struct image_info *info, char *err,
+		     size_t errlen);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * keel-run: runs a keel image on a target. Today: the Linux-process
+ * base (the image execs as a sandboxed process). The KVM monitor and
+ * QEMU targets slot in beside run_linux().
+ *
+ * Exit status: the application's; 2 for bad input (one line on
+ * stderr); 124 when --timeout expires; 128+N when the image dies of
+ * signal N.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <keel/abi.h>
+#include <keel/keel.h>
+
+#include "image.h"
+#include "options.h"
+
+static const char usage[] =
+	"usage: keel-run [options] IMAGE [ARGS...]\n"
+	"\n"
+	"Runs a keel image (built with keel-cc). Exits with the application's\n"
+	"status; 2 for bad input, 124 on --timeout, 128+N if killed by signal N.\n"
+	"\n"
+	"  --target=auto|linux|kvm|qemu  where to run it (auto: the best available;\n"
+	"                                today: linux)\n"
+	"  --mem=SIZE       the whole memory budget, e.g. 16M, 1G (default 64M)\n"
+	"  --stats          print memory use per owner and run time at exit\n"
+	"  --timeout=SECS   stop the image after SECS seconds (exit status 124)\n"
+	"  --env=NAME=VALUE put NAME in the application's environment (repeatable;\n"
+	"                   the host environment is not passed on)\n"
+	"  --help, --version\n";
+
+static const char *prog = "keel-run";
+
+static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static char **build_env(const struct options *o)
+{
+	static char opts[128];
+	char **env = calloc((size_t)o->nenv + 2, sizeof *env);
+	int i;
+
+	if (!env)
+		fail("out of memory");
+	snprintf(opts, sizeof opts, KEEL_OPTS_ENV "=mem=%llu stats=%d", o->mem, o->stats);
+	for (i = 0; i < o->nenv; i++)
+		env[i] = (char *)o->env[i];
+	env[i++] = opts;
+	env[i] = NULL;
+	return env;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int status_of(int ws)
+{
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws);
+	if (WIFSIGNALED(ws)) {
+		fprintf(stderr, "%s: the image was killed by signal %d (%s)\n", prog,
+			WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+		return 128 + WTERMSIG(ws);
+	}
+	return 1;
+}
+
+/* The Linux-process base: the image is an ordinary static executable. */
+static int run_linux(const struct options *o)
+{
+	char **env = build_env(o);
+	double deadline;
+	pid_t pid;
+	int pfd, ws;
+
+	if (!o->timeout) {
+		execve(o->image, o->argv, env);
+		fail("%s: cannot execute: %s", o->image, strerror(errno));
+	}
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		execve(o->image, o->argv, env);
+		fprintf(stderr, "%s: %s: cannot execute: %s\n", prog, o->image, strerror(errno));
+		_exit(2);
+	}
+	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	deadline = now() + o->timeout;
+	for (;;) {
+		double left = deadline - now();
+		struct pollfd p = { pfd, POLLIN, 0 };
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &ws, 0);
+			fprintf(stderr, "%s: %s: timed out after %g s; stopped\n", prog,
+				o->image, o->timeout);
+			return 124;
+		}
+		if (pfd < 0) { /* no pidfd: poll the child every 10 ms */
+			if (waitpid(pid, &ws, WNOHANG) == pid)
+				return status_of(ws);
+			usleep(10000);
+			continue;
+		}
+		if (poll(&p, 1, (int)(left * 1000) + 1) > 0 && waitpid(pid, &ws, 0) == pid)
+			return status_of(ws);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct image_info info;
+	char err[256];
+
+	if (options_parse(argc, argv, &o, err, sizeof err))
+		fail("%s", err);
+	if (o.help) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("keel-run %s (keel ABI %d)\n", KEEL_VERSION, KEEL_ABI_VERSION);
+		return 0;
+	}
+	if (image_check_file(o.image, &info, err, sizeof err))
+		fail("%s: %s", o.image, err);
+	if (info.hi - info.lo + MIN_MEM > o.mem)
+		fail("--mem=%lluK is too small for %s: it needs at least %lluK",
+		     o.mem >> 10, o.image, (info.hi - info.lo + MIN_MEM + 1023) >> 10);
+
+	switch (o.target) {
+	case TARGET_AUTO:
+	case TARGET_LINUX:
+		return run_linux(&o);
+	case TARGET_KVM:
+	case TARGET_QEMU:
+		fail("--target=%s is not available in this build yet (use --target=linux)",
+		     target_name(o.target));
+	}
+	return 2;
+}

@@ -1,0 +1,40 @@
+/*
+ * keel-run's command line: options before the image, the image, then
+ * the application's own arguments untouched.
+ */
+#ifndef KEEL_MONITOR_OPTIONS_H
+#define KEEL_MONITOR_OPTIONS_H
+
+#include <stddef.h>
+
+enum target { TARGET_AUTO, TARGET_LINUX, TARGET_KVM, TARGET_QEMU };
+
+#define MAX_ENV 64
+
+struct options {
+	enum target target;
+	unsigned long long mem; /* bytes */
+	int stats;
+	double timeout; /* seconds; 0 = none */
+	int help, version;
+	const char *env[MAX_ENV];
+	int nenv;
+	const char *image;
+	int argc; /* the application's argv: image path first */
+	char **argv;
+};
+
+#define DEFAULT_MEM (64ULL << 20)
+#define MIN_MEM (2ULL << 20)
+#define MAX_MEM (64ULL << 30)
+
+/* Parses argv into o. Returns 0, or -1 with a one-line reason in err. */
+int options_parse(int argc, char **argv, struct options *o, char *err,
+		  size_t errlen);
+
+/* "64M", "512k", "1G", "1048576" -> bytes; -1 on a malformed size. */
+int parse_size(const char *s, unsigned long long *out);
+
+const char *target_name(enum target t);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * Memory system calls: brk, mmap, munmap, mremap, mprotect, madvise,
+ * all on the page allocator (mm.c), all tagged MM_HEAP. Only anonymous
+ * memory exists; file mappings answer -ENODEV until files can back them.
+ * Exhaustion is -ENOMEM, never an overcommit.
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "kernel.h"
+#include "mm.h"
+
+static uintptr_t brk_cur;
+
+SYSCALL_DEFINE1(brk, uintptr_t, addr)
+{
+	uintptr_t lo = mm_low(), top, want;
+
+	if (!brk_cur)
+		brk_cur = lo;
+	if (addr < lo || addr > mm_high())
+		return brk_cur;
+	top = PAGE_UP(brk_cur);
+	want = PAGE_UP(addr);
+	if (want > top) {
+		if (mm_claim((void *)top, (want - top) / PAGE_SIZE, MM_HEAP))
+			return brk_cur;
+	} else if (want < top) {
+		mm_free((void *)want, (top - want) / PAGE_SIZE);
+	}
+	brk_cur = addr;
+	return brk_cur;
+}
+
+#define MAP_KNOWN                                                              \
+	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE |   \
+	 MAP_POPULATE | MAP_FIXED_NOREPLACE | MAP_STACK | MAP_GROWSDOWN |         \
+	 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NONBLOCK |             \
+	 MAP_HUGETLB)
+
+SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags,
+		int, fd, long, off)
+{
+	size_t n;
+	void *p;
+
+	if (!len || len > mm_high() - mm_low())
+		return len ? -ENOMEM : -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return -ENODEV;
+	if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0 || (flags & ~MAP_KNOWN))
+		return -EINVAL;
+	n = PAGE_UP(len) / PAGE_SIZE;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr % PAGE_SIZE)
+			return -EINVAL;
+		if (!(flags & MAP_FIXED_NOREPLACE) && mm_is((void *)addr, n, MM_HEAP))
+			memset((void *)addr, 0, n * PAGE_SIZE);
+		else if (mm_claim((void *)addr, n, MM_HEAP))
+			return (flags & MAP_FIXED_NOREPLACE) ? -EEXIST : -ENOMEM;
+		return addr;
+	}
+	p = mm_alloc(n, MM_HEAP);
+	if (!p)
+		return -ENOMEM;
+	if (prot != (PROT_READ | PROT_WRITE) && keel_platform->mem_protect &&
+	    prot != (PROT_READ | PROT_WRITE | PROT_EXEC))
+		keel_platform->mem_protect(p, n * PAGE_SIZE, prot);
+	return (long)p;
+}
+
+/* Only the application's own pages may be unmapped or changed. */
+static int heap_range(uintptr_t addr, size_t len, size_t *n)
+{
+	if (addr % PAGE_SIZE || !len)
+		return -EINVAL;
+	*n = PAGE_UP(len) / PAGE_SIZE;
+	if (addr < mm_low() || addr >= mm_high() || *n > (mm_high() - addr) / PAGE_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+static void restore_access(uintptr_t addr, size_t n)
+{
+	if (keel_platform->mem_protect)
+		keel_platform->mem_protect((void *)addr, n * PAGE_SIZE,
+					   PROT_READ | PROT_WRITE);
+}
+
+SYSCALL_DEFINE2(munmap, uintptr_t, addr, size_t, len)
+{
+	size_t n, i;
+	int r = heap_range(addr, len, &n);
+
+	if (r)
+		return r;
+	/* Never free pages keel gave to someone else (stacks, tables). */
+	for (i = 0; i < n; i++)
+		if (!mm_is((void *)(addr + i * PAGE_SIZE), 1, MM_HEAP) &&
+		    mm_is((void *)(addr + i * PAGE_SIZE), 1, MM_NTAGS))
+			return -EINVAL;
+	restore_access(addr, n);
+	mm_free((void *)addr, n);
+	return 0;
+}
+
+SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len,
+		int, flags, uintptr_t, new_addr)
+{
+	size_t on, nn;
+	void *p;
+
+	if (flags & ~MREMAP_MAYMOVE)
+		return -EINVAL;
+	if (heap_range(old, old_len, &on) || !new_len)
+		return -EINVAL;
+	if (!mm_is((void *)old, on, MM_HEAP))
+		return -EFAULT;
+	nn = PAGE_UP(new_len) / PAGE_SIZE;
+	if (nn <= on) {
+		mm_free((void *)(old + nn * PAGE_SIZE), on - nn);
+		return old;
+	}
+	if (old + nn * PAGE_SIZE <= mm_high() &&
+	    mm_claim((void *)(old + on * PAGE_SIZE), nn - on, MM_HEAP) == 0)
+		return old;
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	p = mm_alloc(nn, MM_HEAP);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, (void *)old, on * PAGE_SIZE);
+	mm_free((void *)old, on);
+	return (long)p;
+}
+
+SYSCALL_DEFINE3(mprotect, uintptr_t, addr, size_t, len, int, prot)
+{
+	size_t n;
+	int r = heap_range(addr, len, &n);
+
+	if (r)
+		return r;
+	if (!mm_is((void *)addr, n, MM_NTAGS))
+		return -ENOMEM;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (!keel_platform->mem_protect)
+		return (prot & PROT_WRITE) && (prot & PROT_READ) ? 0 : -ENOSYS;
+	return keel_platform->mem_protect((void *)addr, n * PAGE_SIZE, prot);
+}
+
+SYSCALL_DEFINE3(madvise, uintptr_t, addr, size_t, len, int, advice)
+{
+	size_t n;
+	int r = heap_range(addr, len, &n);
+
+	if (r)
+		return r;
+	if (!mm_is((void *)addr, n, MM_NTAGS))
+		return -ENOMEM;
+	switch (advice) {
+	case MADV_DONTNEED:
+		/* Anonymous private memory reads back as zeros afterwards. */
+		memset((void *)addr, 0, n * PAGE_SIZE);
+		return 0;
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_WILLNEED:
+	case MADV_FREE:
+	case MADV_DONTDUMP:
+	case MADV_DODUMP:
+	case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE:
+		return 0; /* hints: keel's memory is always resident */
+	default:
+		return -EINVAL;
+	}
+}
