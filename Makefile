@@ -30,10 +30,15 @@ KEEL_HDRS := $(wildcard include/keel/*.h sys/*.h base/*/*.h) sys/syscalls.def
 TOOLS := $(B)/bin/keel-cc $(B)/bin/keel-run
 APPS := $(B)/apps/hello
 
-.PHONY: all run test bench clean distclean deps unit guest
-all: $(TOOLS) $(B)/lib/keel.o $(APPS)
+.PHONY: all run test bench clean distclean deps deps-check docs unit guest
+all: deps-check $(TOOLS) $(B)/lib/keel.o $(APPS)
 
-$(MUSL_STAMP): scripts/build-musl.sh scripts/fetch-src.sh $(wildcard libc/*/* libc/*/*/* libc/*/*/*/*)
+# A fresh machine needs no set-up step: this fast check (one dpkg-query)
+# installs missing Debian packages as root, and only then (scripts/deps.sh).
+deps-check:
+	@scripts/deps.sh --if-missing
+
+$(MUSL_STAMP): scripts/build-musl.sh scripts/fetch-src.sh $(wildcard libc/*/* libc/*/*/* libc/*/*/*/*) | deps-check
 	@mkdir -p $(B)
 	scripts/build-musl.sh $(B)
 
@@ -55,7 +60,7 @@ $(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP)
 	chmod +x $@
 
 MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c
-$(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h
+$(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h | deps-check
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HCFLAGS) -static -o $@ $(MONITOR_SRCS)
 
@@ -74,6 +79,11 @@ bench: all
 
 deps:
 	scripts/deps.sh
+
+# docs/syscalls.md is generated from sys/syscalls.def; the committed copy
+# must match (scripts/gen-syscall-doc.sh --check, run by the tests).
+docs:
+	scripts/gen-syscall-doc.sh
 
 clean:
 	rm -rf $(B)/obj $(B)/lib/keel.o $(B)/bin $(B)/apps $(B)/tests
