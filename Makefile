@@ -23,7 +23,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -nostdinc -isystem $(MUSL)/in
 HCFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude
 
 SYS_SRCS := $(wildcard sys/*.c)
-BASE_SRCS := $(wildcard base/linux/*.c)
+BASE_SRCS := $(wildcard base/linux/*.c base/kvm/*.c)
 KEEL_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(SYS_SRCS) $(BASE_SRCS))
 KEEL_HDRS := $(wildcard include/keel/*.h sys/*.h base/*/*.h) sys/syscalls.def
 
@@ -59,8 +59,8 @@ $(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP)
 	    -e 's|@LIBGCC@|$(LIBGCC)|g' $< > $@
 	chmod +x $@
 
-MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c
-$(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h | deps-check
+MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c monitor/kvm.c monitor/sandbox.c
+$(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h include/keel/kvm.h | deps-check
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HCFLAGS) -static -o $@ $(MONITOR_SRCS)
 

@@ -23,7 +23,7 @@ static int fits(uint64_t off, uint64_t size, size_t len)
 }
 
 static int find_note(const unsigned char *buf, size_t len, const Elf64_Phdr *ph,
-		     unsigned *version)
+		     unsigned *version, uint64_t *kvm_entry)
 {
 	uint64_t off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
 
@@ -40,6 +40,7 @@ static int find_note(const unsigned char *buf, size_t len, const Elf64_Phdr *ph,
 		    n->n_descsz >= sizeof(struct keel_abi_note)) {
 			const struct keel_abi_note *k = (const void *)(buf + desc);
 			*version = k->version;
+			*kvm_entry = k->kvm_entry;
 			return 1;
 		}
 		off = next;
@@ -53,6 +54,7 @@ int image_check(const unsigned char *buf, size_t len, struct image_info *info,
 	const Elf64_Ehdr *eh = (const void *)buf;
 	const Elf64_Phdr *ph;
 	unsigned i, j, version = 0;
+	uint64_t kvm_entry = 0;
 	int noted = 0, loads = 0;
 
 	memset(info, 0, sizeof *info);
@@ -86,7 +88,7 @@ int image_check(const unsigned char *buf, size_t len, struct image_info *info,
 		const Elf64_Phdr *p = &ph[i];
 
 		if (p->p_type == PT_NOTE && fits(p->p_offset, p->p_filesz, len) &&
-		    find_note(buf, len, p, &version))
+		    find_note(buf, len, p, &version, &kvm_entry))
 			noted = 1;
 		if (p->p_type != PT_LOAD)
 			continue;
@@ -130,13 +132,30 @@ int image_check(const unsigned char *buf, size_t len, struct image_info *info,
 		snprintf(err, errlen, "corrupt ELF: entry point outside the image");
 		return -1;
 	}
+	if (kvm_entry < info->lo || kvm_entry >= info->hi) {
+		snprintf(err, errlen, "corrupt keel note: KVM entry point outside the image");
+		return -1;
+	}
 	info->entry = eh->e_entry;
+	info->kvm_entry = kvm_entry;
 	info->abi_version = version;
 	return 0;
 }
 
 int image_check_file(const char *path, struct image_info *info, char *err,
 		     size_t errlen)
+{
+	unsigned char *buf;
+	size_t len;
+
+	if (image_read(path, &buf, &len, info, err, errlen))
+		return -1;
+	free(buf);
+	return 0;
+}
+
+int image_read(const char *path, unsigned char **out, size_t *outlen,
+	       struct image_info *info, char *err, size_t errlen)
 {
 	struct stat st;
 	unsigned char *buf;
@@ -171,6 +190,11 @@ int image_check_file(const char *path, struct image_info *info, char *err,
 		got += (size_t)r;
 	close(fd);
 	rc = image_check(buf, got, info, err, errlen);
-	free(buf);
-	return rc;
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	*outlen = got;
+	return 0;
 }

@@ -12,6 +12,7 @@
 struct image_info {
 	uint64_t entry;
 	uint64_t lo, hi; /* lowest and highest address of the loaded segments */
+	uint64_t kvm_entry; /* from the keel ABI note */
 	unsigned abi_version;
 };
 
@@ -22,5 +23,10 @@ int image_check(const unsigned char *buf, size_t len, struct image_info *info,
 /* Reads path and checks it. 0, or -1 with a reason in err. */
 int image_check_file(const char *path, struct image_info *info, char *err,
 		     size_t errlen);
+
+/* As image_check_file, keeping the file's bytes in *buf (malloc'd,
+ * the caller frees) and its length in *len. */
+int image_read(const char *path, unsigned char **buf, size_t *len,
+	       struct image_info *info, char *err, size_t errlen);
 
 #endif

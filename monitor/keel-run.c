@@ -24,6 +24,7 @@
 #include <keel/keel.h>
 
 #include "image.h"
+#include "kvm.h"
 #include "options.h"
 
 static const char usage[] =
@@ -32,8 +33,8 @@ static const char usage[] =
 	"Runs a keel image (built with keel-cc). Exits with the application's\n"
 	"status; 2 for bad input, 124 on --timeout, 128+N if killed by signal N.\n"
 	"\n"
-	"  --target=auto|linux|kvm|qemu  where to run it (auto: the best available;\n"
-	"                                today: linux)\n"
+	"  --target=auto|linux|kvm|qemu  where to run it (auto: kvm where /dev/kvm\n"
+	"                                is usable, else linux)\n"
 	"  --mem=SIZE       the whole memory budget, e.g. 16M, 1G (default 64M)\n"
 	"  --stats          print memory use per owner and run time at exit\n"
 	"  --timeout=SECS   stop the image after SECS seconds (exit status 124)\n"
@@ -140,6 +141,8 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	struct image_info info;
+	unsigned char *elf;
+	size_t len;
 	char err[256];
 
 	if (options_parse(argc, argv, &o, err, sizeof err))
@@ -152,7 +155,7 @@ int main(int argc, char **argv)
 		printf("keel-run %s (keel ABI %d)\n", KEEL_VERSION, KEEL_ABI_VERSION);
 		return 0;
 	}
-	if (image_check_file(o.image, &info, err, sizeof err))
+	if (image_read(o.image, &elf, &len, &info, err, sizeof err))
 		fail("%s: %s", o.image, err);
 	if (info.hi - info.lo + MIN_MEM > o.mem)
 		fail("--mem=%lluK is too small for %s: it needs at least %lluK",
@@ -160,9 +163,15 @@ int main(int argc, char **argv)
 
 	switch (o.target) {
 	case TARGET_AUTO:
+		if (kvm_usable())
+			return kvm_run(&o, elf, len, &info);
+		return run_linux(&o);
 	case TARGET_LINUX:
 		return run_linux(&o);
 	case TARGET_KVM:
+		if (access("/dev/kvm", F_OK) != 0)
+			fail("--target=kvm: no /dev/kvm on this machine (use --target=linux)");
+		return kvm_run(&o, elf, len, &info);
 	case TARGET_QEMU:
 		fail("--target=%s is not available in this build yet (use --target=linux)",
 		     target_name(o.target));

@@ -14,8 +14,9 @@
 #define KEEL_ABI_VERSION 1
 
 struct keel_abi_note {
-	uint32_t version; /* KEEL_ABI_VERSION */
-	uint32_t flags;   /* none yet */
+	uint32_t version;   /* KEEL_ABI_VERSION */
+	uint32_t flags;     /* none yet */
+	uint64_t kvm_entry; /* 64-bit CPL3 entry for keel's KVM monitor */
 };
 
 /* Environment variable keel-run uses to hand options to an image on

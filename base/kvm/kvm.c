@@ -1,0 +1,185 @@
+/*
+ * The guest side of keel's own KVM monitor (monitor/kvm.c): the entry
+ * the monitor jumps to (already in 64-bit mode at CPL3, IOPL=3) and
+ * struct keel_platform on hypercall ports. Clocks are the TSC, read
+ * natively, scaled by the frequency the monitor measured; every other
+ * call is one `out` (one VM exit) carrying a whole buffer.
+ */
+#include <errno.h>
+
+#include <keel/kvm.h>
+#include <keel/platform.h>
+
+static volatile struct kvm_hcall *const hc = (struct kvm_hcall *)KVM_HCALL;
+static const struct kvm_boot_info *const boot = (struct kvm_boot_info *)KVM_BOOT;
+
+static uint64_t tsc0, ns_mult; /* ns = (tsc - tsc0) * ns_mult >> 32 */
+static uint64_t realtime0;
+static int have_fsgsbase;
+
+extern char __executable_start[], _end[];
+void kvm_entry(void) __attribute__((noreturn, used));
+
+__asm__(".text\n"
+	".global kvm_start\n"
+	".type kvm_start,@function\n"
+	"kvm_start:\n"
+	"	xor %ebp, %ebp\n"
+	"	and $-16, %rsp\n"
+	"	call kvm_entry\n"
+	"	ud2\n");
+
+static inline int64_t hcall(enum kvm_port port)
+{
+	__asm__ __volatile__("outl %%eax, %%dx" : : "a"(0), "d"(port) : "memory");
+	return hc->ret;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static long console_write(int stream, const void *buf, size_t len)
+{
+	hc->a[0] = (uint64_t)stream;
+	hc->a[1] = (uintptr_t)buf;
+	hc->a[2] = len;
+	return hcall(KVM_PORT_CONSOLE);
+}
+
+static long console_read(void *buf, size_t len)
+{
+	hc->a[0] = (uintptr_t)buf;
+	hc->a[1] = len;
+	return hcall(KVM_PORT_READ);
+}
+
+static int console_winsize(int stream, struct keel_winsize *ws)
+{
+	int64_t r;
+
+	hc->a[0] = (uint64_t)stream;
+	r = hcall(KVM_PORT_WINSIZE);
+	if (r < 0)
+		return (int)r;
+	ws->rows = (unsigned short)(r >> 16);
+	ws->cols = (unsigned short)r;
+	return 0;
+}
+
+static uint64_t clock_monotonic(void)
+{
+	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc0) * ns_mult) >> 32);
+}
+
+static uint64_t clock_realtime(void)
+{
+	return realtime0 + clock_monotonic();
+}
+
+static unsigned wait_until(uint64_t deadline, unsigned mask)
+{
+	hc->a[0] = clock_monotonic();
+	hc->a[1] = deadline;
+	hc->a[2] = mask;
+	return (unsigned)hcall(KVM_PORT_WAIT);
+}
+
+static __attribute__((noreturn)) void kvm_exit(int status)
+{
+	for (;;) {
+		hc->a[0] = (uint64_t)status;
+		hcall(KVM_PORT_EXIT);
+	}
+}
+
+static int set_tls(void *tp)
+{
+	if (have_fsgsbase) {
+		__asm__ __volatile__("wrfsbase %0" : : "r"(tp) : "memory");
+		return 0;
+	}
+	hc->a[0] = (uintptr_t)tp;
+	return (int)hcall(KVM_PORT_SETFS);
+}
+
+static long entropy(void *buf, size_t len)
+{
+	hc->a[0] = (uintptr_t)buf;
+	hc->a[1] = len;
+	return hcall(KVM_PORT_ENTROPY);
+}
+
+static int no_net(unsigned dev, struct keel_net_info *info)
+{
+	return -ENODEV;
+}
+
+static long no_frames(unsigned dev, struct keel_frame *f, unsigned n)
+{
+	return -ENODEV;
+}
+
+static long no_send(unsigned dev, const struct keel_frame *f, unsigned n)
+{
+	return -ENODEV;
+}
+
+static int no_block(unsigned dev, struct keel_block_info *info)
+{
+	return -ENODEV;
+}
+
+static long no_reqs(unsigned dev, struct keel_block_req **r, unsigned n)
+{
+	return -ENODEV;
+}
+
+static const struct keel_platform kvm_platform = {
+	.name = "kvm",
+	.console_write = console_write,
+	.console_read = console_read,
+	.console_winsize = console_winsize,
+	.clock_monotonic = clock_monotonic,
+	.clock_realtime = clock_realtime,
+	.wait_until = wait_until,
+	.exit = kvm_exit,
+	.set_tls = set_tls,
+	.mem_protect = 0, /* no TLB flush at CPL3: mprotect answers -ENOSYS */
+	.entropy = entropy,
+	.net_info = no_net,
+	.net_send = no_send,
+	.net_recv = no_frames,
+	.block_info = no_block,
+	.block_submit = no_reqs,
+	.block_complete = no_reqs,
+};
+
+void kvm_entry(void)
+{
+	static struct keel_boot b;
+	uintptr_t image_end = ((uintptr_t)_end + 4095) & ~4095UL;
+
+	tsc0 = rdtsc();
+	if (boot->magic != KVM_BOOT_MAGIC || !boot->tsc_khz)
+		kvm_exit(2); /* not started by a keel monitor of this ABI */
+	ns_mult = (1000000ULL << 32) / boot->tsc_khz;
+	realtime0 = boot->realtime_ns;
+	have_fsgsbase = !!(boot->flags & KVM_BOOT_FSGSBASE);
+
+	b.platform = &kvm_platform;
+	b.mem_base = image_end;
+	b.mem_len = boot->mem_size > image_end ? boot->mem_size - image_end : 0;
+	b.budget = boot->mem_size;
+	b.image_bytes = image_end - (uintptr_t)__executable_start;
+	b.base_bytes = KVM_LOW_BYTES;
+	b.argc = (int)boot->argc;
+	b.argv = (char **)boot->argv;
+	b.envp = (char **)boot->envp;
+	b.stats = (int)boot->stats;
+	keel_start(&b);
+}
