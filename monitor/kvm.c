@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <elf.h>
@@ -524,6 +525,45 @@ static int run_loop(struct vm *vm, const struct options *o)
 	}
 }
 
+/*
+ * Tearing a VM down takes milliseconds on nested KVM, and it happens
+ * when the process that created the VM exits. So the VM lives in a
+ * child: the parent exits with the guest's status as soon as the child
+ * reports it, and the child's teardown overlaps whatever runs next.
+ */
+static int report_fd = -1;
+
+static void detach_teardown(void)
+{
+	int p[2], ws;
+	unsigned char st;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+		return; /* no child: run the VM here */
+	if (pid == 0) {
+		close(p[0]);
+		report_fd = p[1];
+		return;
+	}
+	close(p[1]);
+	do
+		r = read(p[0], &st, 1);
+	while (r < 0 && errno == EINTR);
+	if (r == 1)
+		_exit(st);
+	/* The monitor ended without a report: pass on how it ended. */
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(ws)) {
+		fprintf(stderr, "keel-run: the monitor died of signal %d (%s)\n",
+			WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+		_exit(128 + WTERMSIG(ws));
+	}
+	_exit(WIFEXITED(ws) ? WEXITSTATUS(ws) : 1);
+}
+
 int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	    const struct image_info *info)
 {
@@ -535,6 +575,7 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	int mmap_size, fsgsbase, status;
 
 	vm.t0 = now();
+	detach_teardown();
 	vm.mem_size = o->mem & ~4095ULL;
 	if (vm.mem_size > KVM_MAX_MEM)
 		fail("--mem is larger than the kvm target allows (64G)");
@@ -601,7 +642,7 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
 	if (getenv("KEEL_RUN_NO_SANDBOX") == NULL) {
-		int r = sandbox_enter(vm.vcpu);
+		int r = sandbox_enter(vm.vcpu, report_fd);
 		if (r)
 			fail("cannot enter the monitor's seccomp sandbox: %s", strerror(-r));
 	}
@@ -624,5 +665,10 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	}
 	if (o->stats)
 		print_stats(&vm, status);
+	if (report_fd >= 0) {
+		unsigned char st = (unsigned char)status;
+		if (write(report_fd, &st, 1) != 1)
+			_exit(status);
+	}
 	return status;
 }

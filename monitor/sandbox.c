@@ -42,7 +42,7 @@ static void refused(int sig, siginfo_t *si, void *ctx)
 	_exit(159);
 }
 
-int sandbox_enter(int vcpu_fd)
+int sandbox_enter(int vcpu_fd, int report_fd)
 {
 	struct sock_filter f[] = {
 		LOAD(ARCH),
@@ -61,11 +61,12 @@ int sandbox_enter(int vcpu_fd)
 		ALLOW_NR(__NR_gettid),
 		ALLOW_NR(__NR_tgkill),
 		ALLOW_NR(__NR_rt_sigprocmask),
-		/* write(1 or 2) */
-		JEQ(__NR_write, 0, 5),
+		/* write(1, 2 or the status pipe to the parent) */
+		JEQ(__NR_write, 0, 6),
 		LOAD(ARG_LO(0)),
-		JEQ(1, 1, 0),
-		JEQ(2, 0, 1),
+		JEQ(1, 2, 0),
+		JEQ(2, 1, 0),
+		JEQ((unsigned)report_fd, 0, 1),
 		ALLOW,
 		TRAP,
 		/* read(0) */
