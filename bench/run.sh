@@ -9,6 +9,9 @@
 #           whole process, divided by apps/hello/hello.c built with
 #           musl-gcc -static (bench/spawn.c times both).       goal <= 2
 #
+# Where /dev/kvm is usable, both are also measured with --target=kvm
+# (keel's own monitor), which is what --target=auto picks there.
+#
 # Prints a table and writes bench/results/<date>-<label>.md and
 # bench/results/latest.json. `make bench` runs it after `make all`.
 #
@@ -71,26 +74,44 @@ objdump -d "$out/syscall-musl" | awk '/<getppid>:/,/^$/' | grep -q 'syscall' ||
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
 
+if $B/bin/keel-run --target=kvm $B/apps/hello >/dev/null 2>&1; then
+	kvm=1
+else
+	kvm=0
+	echo "bench: --target=kvm does not run here (no usable /dev/kvm): KVM rows skipped"
+fi
+
 # --- syscall: alternate keel and musl processes ------------------------
 echo "bench: syscall: getppid x $syscall_n, $syscall_reps loops per process, $syscall_rounds processes each"
 : >"$out/syscall-keel.txt"
 : >"$out/syscall-musl.txt"
+: >"$out/syscall-kvm.txt"
 for ((i = 0; i < syscall_rounds; i++)); do
 	$B/bin/keel-run --target=linux "$out/syscall-keel" "$syscall_n" "$syscall_reps" >>"$out/syscall-keel.txt"
 	"$out/syscall-musl" "$syscall_n" "$syscall_reps" >>"$out/syscall-musl.txt"
+	if [ $kvm = 1 ]; then
+		$B/bin/keel-run --target=kvm "$out/syscall-keel" "$syscall_n" "$syscall_reps" >>"$out/syscall-kvm.txt"
+	fi
 done
 sys_keel=$(cut -d' ' -f1 "$out/syscall-keel.txt" | median)
 sys_musl=$(cut -d' ' -f1 "$out/syscall-musl.txt" | median)
 sys_ratio=$(ratio "$sys_keel" "$sys_musl")
+if [ $kvm = 1 ]; then
+	sys_kvm=$(cut -d' ' -f1 "$out/syscall-kvm.txt" | median)
+	sys_kvm_ratio=$(ratio "$sys_kvm" "$sys_musl")
+fi
 
 # --- hello: whole processes, interleaved -------------------------------
+kvm_cmd=()
+[ $kvm = 1 ] && kvm_cmd=(-- $B/bin/keel-run --target=kvm $B/apps/hello)
 echo "bench: hello: $hello_runs timed runs of each process after $hello_warmup warm-up runs, interleaved"
 "$out/spawn" "$hello_runs" "$hello_warmup" \
 	-- "$out/hello-musl" \
 	-- $B/bin/keel-run --target=linux $B/apps/hello \
 	-- $B/apps/hello \
 	-- $B/bin/keel-run --version \
-	-- "$out/hello-glibc" >"$out/hello.txt"
+	-- "$out/hello-glibc" \
+	${kvm_cmd[@]+"${kvm_cmd[@]}"} >"$out/hello.txt"
 row() { sed -n "${1}p" "$out/hello.txt"; }
 read -r h_musl h_musl_p25 h_musl_p75 _ <<<"$(row 1)"
 read -r h_keel h_keel_p25 h_keel_p75 _ <<<"$(row 2)"
@@ -98,6 +119,10 @@ read -r h_img h_img_p25 h_img_p75 _ <<<"$(row 3)"
 read -r h_run h_run_p25 h_run_p75 _ <<<"$(row 4)"
 read -r h_glibc h_glibc_p25 h_glibc_p75 _ <<<"$(row 5)"
 hello_ratio=$(ratio "$h_keel" "$h_musl")
+if [ $kvm = 1 ]; then
+	read -r h_kvm h_kvm_p25 h_kvm_p75 _ <<<"$(row 6)"
+	hello_kvm_ratio=$(ratio "$h_kvm" "$h_musl")
+fi
 
 # --- report ------------------------------------------------------------
 verdict() { # ratio goal
@@ -125,6 +150,14 @@ table=$(
 | syscall: \`getppid()\`, ns per call | $sys_keel | $sys_musl (static musl, real syscall) | $sys_ratio | ≤ 0.05 | $sys_verdict |
 | hello end to end: \`keel-run --target=linux build/apps/hello\`, µs (median) | $h_keel | $h_musl (static musl hello) | $hello_ratio | ≤ 2 | $hello_verdict |
 EOF
+	if [ $kvm = 1 ]; then
+		cat <<EOF
+| syscall on KVM: \`keel-run --target=kvm\`, ns per call | $sys_kvm | $sys_musl (static musl, real syscall) | $sys_kvm_ratio | ≤ 0.05 | $(verdict "$sys_kvm_ratio" 0.05) |
+| hello end to end on KVM: \`keel-run --target=kvm build/apps/hello\`, µs (median) | $h_kvm | $h_musl (static musl hello) | $hello_kvm_ratio | ≤ 2 | $(verdict "$hello_kvm_ratio" 2) |
+EOF
+	else
+		echo "| KVM rows | skipped: no usable /dev/kvm | | | | |"
+	fi
 )
 parts=$(
 	cat <<EOF
@@ -136,6 +169,9 @@ parts=$(
 | \`keel-run --version\` (keel-run's own start-up) | $h_run | $h_run_p25–$h_run_p75 | $(vs "$h_run") |
 | static glibc hello (same source, gcc -static) | $h_glibc | $h_glibc_p25–$h_glibc_p75 | $(vs "$h_glibc") |
 EOF
+	if [ $kvm = 1 ]; then
+		echo "| \`keel-run --target=kvm build/apps/hello\` | $h_kvm | $h_kvm_p25–$h_kvm_p75 | $(vs "$h_kvm") |"
+	fi
 )
 
 echo
@@ -163,7 +199,7 @@ the table shows the median of those.
 
 hello: $hello_runs timed runs of each process below (after $hello_warmup
 untimed), interleaved, each posix_spawn → waitpid with stdout to /dev/null.
-The rows after the first two break the keel number down.
+The middle rows break the Linux-base number down (see bench/README.md).
 
 $parts
 EOF
@@ -185,6 +221,11 @@ cat >bench/results/latest.json <<EOF
     "ratio": $hello_ratio, "goal": 2, "met": $(met "$hello_ratio" 2),
     "breakdown_us": { "image_exec_directly": $h_img, "keel_run_version": $h_run, "glibc_static_hello": $h_glibc }
   },
+  "kvm": $(if [ $kvm = 1 ]; then
+	echo "{ \"syscall_ns\": $sys_kvm, \"syscall_ratio\": $sys_kvm_ratio, \"syscall_met\": $(met "$sys_kvm_ratio" 0.05), \"hello_us\": $h_kvm, \"hello_ratio\": $hello_kvm_ratio, \"hello_met\": $(met "$hello_kvm_ratio" 2) },"
+else
+	echo "null,"
+fi)
   "report": "$md"
 }
 EOF
