@@ -107,8 +107,8 @@ int main(int argc, char **argv)
 		}
 	for (c = 0; c < ncmd; c++) {
 		qsort(t[c], (size_t)runs, sizeof(double), cmp);
-		printf("%.1f %.1f %.1f %.1f\n", t[c][runs / 2], t[c][runs / 4],
-		       t[c][runs * 3 / 4], t[c][0]);
+		printf("%.1f %.1f %.1f %.1f\n", t[c][runs / 2], t[c][runs / 4], t[c][runs * 3 / 4],
+		       t[c][0]);
 	}
 	return 0;
 }
