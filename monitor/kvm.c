@@ -212,6 +212,8 @@ static void build_args(struct vm *vm, const struct options *o, struct kvm_boot_i
 	bi->envp = KVM_ARGS + ((uint64_t)o->argc + 1) * 8;
 }
 
+/* The guest sees every CPUID leaf KVM supports (long mode among them,
+ * or KVM refuses EFER.LME). */
 static int cpuid_setup(struct vm *vm)
 {
 	struct kvm_cpuid2 *c;
@@ -627,6 +629,7 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	bi->mem_size = vm.mem_size;
 	bi->tsc_khz = (uint64_t)tsc_khz;
 	bi->stats = (uint64_t)o->stats;
+	bi->ttys = (uint64_t)(isatty(0) | isatty(1) << 1 | isatty(2) << 2);
 	build_args(&vm, o, bi);
 	set_cpu_state(&vm, info->kvm_entry, fsgsbase);
 

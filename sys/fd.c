@@ -4,6 +4,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 
@@ -46,6 +47,41 @@ static ssize_t console_write(struct file *f, const void *buf, size_t len)
 	return keel_platform->console_write((int)(intptr_t)f->priv, buf, len);
 }
 
+/* Gathers the buffers so that a writev costs one console call. */
+static ssize_t console_writev(struct file *f, const struct iovec *iov, int n)
+{
+	char buf[4096];
+	size_t used = 0, done = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *p = iov[i].iov_base;
+		size_t left = iov[i].iov_len;
+
+		while (left) {
+			size_t k = left < sizeof buf - used ? left : sizeof buf - used;
+
+			if (used == 0 && left >= sizeof buf) {
+				console_write(f, p, left); /* big: no copy */
+				done += left;
+				break;
+			}
+			memcpy(buf + used, p, k);
+			used += k;
+			p += k;
+			left -= k;
+			if (used == sizeof buf) {
+				console_write(f, buf, used);
+				done += used;
+				used = 0;
+			}
+		}
+	}
+	if (used)
+		console_write(f, buf, used);
+	return (ssize_t)(done + used);
+}
+
 static long console_ioctl(struct file *f, unsigned long req, void *arg)
 {
 	struct keel_winsize ws;
@@ -66,6 +102,7 @@ static long console_ioctl(struct file *f, unsigned long req, void *arg)
 static const struct file_ops console_ops = {
 	.read = console_read,
 	.write = console_write,
+	.writev = console_writev,
 	.ioctl = console_ioctl,
 	.wait_mask = KEEL_EV_CONSOLE,
 };
@@ -162,6 +199,8 @@ SYSCALL_DEFINE3(writev, int, fd, const struct iovec *, iov, int, n)
 		return -EBADF;
 	if ((r = iov_check(iov, n)))
 		return r;
+	if (f->ops->writev && (f->flags & O_ACCMODE) != O_RDONLY)
+		return f->ops->writev(f, iov, n);
 	for (i = 0; i < n; i++) {
 		if (!iov[i].iov_len)
 			continue;

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 struct file;
 
@@ -19,6 +20,9 @@ struct file_ops {
 	 * wait_mask events unless the file is O_NONBLOCK. */
 	ssize_t (*read)(struct file *f, void *buf, size_t len);
 	ssize_t (*write)(struct file *f, const void *buf, size_t len);
+	/* Optional: where one call per writev() is cheaper than one per
+	 * buffer (a console behind a VM exit). iov is already checked. */
+	ssize_t (*writev)(struct file *f, const struct iovec *iov, int n);
 	long (*ioctl)(struct file *f, unsigned long req, void *arg);
 	/* Called when the last fd referring to f is closed. */
 	int (*release)(struct file *f);

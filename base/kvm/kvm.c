@@ -62,6 +62,8 @@ static int console_winsize(int stream, struct keel_winsize *ws)
 {
 	int64_t r;
 
+	if (stream < 0 || stream > 2 || !(boot->ttys & (1u << stream)))
+		return -ENOTTY; /* known at boot: no exit needed */
 	hc->a[0] = (uint64_t)stream;
 	r = hcall(KVM_PORT_WINSIZE);
 	if (r < 0)

@@ -73,6 +73,7 @@ struct kvm_boot_info {
 	uint64_t argv;  /* guest address of argv[] (NULL-terminated) */
 	uint64_t envp;  /* guest address of envp[] (NULL-terminated) */
 	uint64_t stats; /* --stats */
+	uint64_t ttys;  /* bit n: the monitor's fd n (0-2) is a terminal */
 };
 
 #endif
