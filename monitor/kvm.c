@@ -138,6 +138,7 @@ static void build_descriptors(struct vm *vm)
 	gdt[4] = 0x0020fa0000000000ULL; /* user code, 64-bit, DPL3 */
 	gdt[5] = KVM_TSS_LIMIT | (base & 0xffffff) << 16 | 0x89ULL << 40 | ((base >> 24) & 0xff) << 56;
 	gdt[6] = base >> 32;
+	gdt[7] = 0x00cff2000000ffffULL; /* KVM_SEL_FS: data, DPL3, base set by the guest */
 	memset(tss, 0, 104);
 	*(uint64_t *)(tss + 4) = KVM_STACK0; /* rsp0 */
 	*(uint16_t *)(tss + 102) = 104;      /* I/O bitmap offset */
@@ -259,7 +260,7 @@ static void set_cpu_state(struct vm *vm, uint64_t entry, int fsgsbase)
 	s.ds = s.es = s.fs = s.gs = s.ss = data;
 	s.tr = tr;
 	s.gdt.base = KVM_GDT;
-	s.gdt.limit = 7 * 8 - 1;
+	s.gdt.limit = 8 * 8 - 1;
 	s.idt.base = KVM_IDT;
 	s.idt.limit = 32 * 16 - 1;
 	s.cr0 = 0x80050033; /* PG WP NE ET MP PE */

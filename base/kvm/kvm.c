@@ -99,10 +99,25 @@ static __attribute__((noreturn)) void kvm_exit(int status)
 	}
 }
 
+/*
+ * Ring 3 cannot write MSR_FS_BASE, and wrfsbase is often not offered
+ * to nested guests. But loading %fs in 64-bit mode takes the low 32
+ * bits of the base from the GDT, which the guest can write: a thread
+ * pointer below 4 GiB costs no exit at all.
+ */
 static int set_tls(void *tp)
 {
+	uintptr_t b = (uintptr_t)tp;
+
 	if (have_fsgsbase) {
 		__asm__ __volatile__("wrfsbase %0" : : "r"(tp) : "memory");
+		return 0;
+	}
+	if (b < (1ULL << 32)) {
+		volatile uint64_t *d = (uint64_t *)KVM_GDT + (KVM_SEL_FS >> 3);
+
+		*d = 0x00cff2000000ffffULL | (b & 0xffffff) << 16 | (uint64_t)(b >> 24) << 56;
+		__asm__ __volatile__("mov %0, %%fs" : : "r"((uint16_t)KVM_SEL_FS) : "memory");
 		return 0;
 	}
 	hc->a[0] = (uintptr_t)tp;

@@ -40,6 +40,7 @@
 #define KVM_SEL_UDATA 0x1b
 #define KVM_SEL_UCODE 0x23
 #define KVM_SEL_TSS 0x28
+#define KVM_SEL_FS 0x3b /* a data segment ring 3 rewrites to set the fs base */
 
 /* Hypercall ports: `out %eax, $port` after filling struct kvm_hcall.
  * The TSS I/O bitmap opens exactly 0x500-0x5ff to CPL3 (IOPL stays 0:
