@@ -23,8 +23,10 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -nostdinc -isystem $(MUSL)/in
 HCFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude
 
 SYS_SRCS := $(wildcard sys/*.c)
-BASE_SRCS := $(wildcard base/linux/*.c base/kvm/*.c)
-KEEL_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(SYS_SRCS) $(BASE_SRCS))
+BASE_SRCS := $(wildcard base/linux/*.c base/kvm/*.c base/pvh/*.c)
+BASE_ASM := $(wildcard base/pvh/*.S)
+KEEL_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(SYS_SRCS) $(BASE_SRCS)) \
+	$(patsubst %.S,$(B)/obj/%.o,$(BASE_ASM))
 KEEL_HDRS := $(wildcard include/keel/*.h sys/*.h base/*/*.h) sys/syscalls.def
 
 TOOLS := $(B)/bin/keel-cc $(B)/bin/keel-run
@@ -46,6 +48,10 @@ $(B)/obj/%.o: %.c $(KEEL_HDRS) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c -o $@ $<
 
+$(B)/obj/%.o: %.S $(KEEL_HDRS) $(MUSL_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c -o $@ $<
+
 # All of keel in one relocatable object, linked whole into every image
 # (its syscall table refers to every system_<name> anyway).
 $(B)/lib/keel.o: $(KEEL_OBJS)
@@ -59,7 +65,8 @@ $(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP)
 	    -e 's|@LIBGCC@|$(LIBGCC)|g' $< > $@
 	chmod +x $@
 
-MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c monitor/kvm.c monitor/sandbox.c
+MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c monitor/kvm.c \
+	monitor/sandbox.c monitor/child.c monitor/qemu.c
 $(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h include/keel/kvm.h | deps-check
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HCFLAGS) -static -o $@ $(MONITOR_SRCS)

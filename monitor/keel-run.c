@@ -23,9 +23,11 @@
 #include <keel/abi.h>
 #include <keel/keel.h>
 
+#include "child.h"
 #include "image.h"
 #include "kvm.h"
 #include "options.h"
+#include "qemu.h"
 
 static const char usage[] =
 	"usage: keel-run [options] IMAGE [ARGS...]\n"
@@ -73,33 +75,12 @@ static char **build_env(const struct options *o)
 	return env;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int status_of(int ws)
-{
-	if (WIFEXITED(ws))
-		return WEXITSTATUS(ws);
-	if (WIFSIGNALED(ws)) {
-		fprintf(stderr, "%s: the image was killed by signal %d (%s)\n", prog,
-			WTERMSIG(ws), strsignal(WTERMSIG(ws)));
-		return 128 + WTERMSIG(ws);
-	}
-	return 1;
-}
-
 /* The Linux-process base: the image is an ordinary static executable. */
 static int run_linux(const struct options *o)
 {
 	char **env = build_env(o);
-	double deadline;
 	pid_t pid;
-	int pfd, ws;
+	int ws;
 
 	if (!o->timeout) {
 		execve(o->image, o->argv, env);
@@ -113,28 +94,12 @@ static int run_linux(const struct options *o)
 		fprintf(stderr, "%s: %s: cannot execute: %s\n", prog, o->image, strerror(errno));
 		_exit(2);
 	}
-	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	deadline = now() + o->timeout;
-	for (;;) {
-		double left = deadline - now();
-		struct pollfd p = { pfd, POLLIN, 0 };
-
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &ws, 0);
-			fprintf(stderr, "%s: %s: timed out after %g s; stopped\n", prog,
-				o->image, o->timeout);
-			return 124;
-		}
-		if (pfd < 0) { /* no pidfd: poll the child every 10 ms */
-			if (waitpid(pid, &ws, WNOHANG) == pid)
-				return status_of(ws);
-			usleep(10000);
-			continue;
-		}
-		if (poll(&p, 1, (int)(left * 1000) + 1) > 0 && waitpid(pid, &ws, 0) == pid)
-			return status_of(ws);
+	if (child_wait(pid, o->timeout, &ws) == CHILD_TIMED_OUT) {
+		fprintf(stderr, "%s: %s: timed out after %g s; stopped\n", prog, o->image,
+			o->timeout);
+		return 124;
 	}
+	return child_status(ws, "the image");
 }
 
 int main(int argc, char **argv)
@@ -173,8 +138,7 @@ int main(int argc, char **argv)
 			fail("--target=kvm: no /dev/kvm on this machine (use --target=linux)");
 		return kvm_run(&o, elf, len, &info);
 	case TARGET_QEMU:
-		fail("--target=%s is not available in this build yet (use --target=linux)",
-		     target_name(o.target));
+		return qemu_run(&o);
 	}
 	return 2;
 }

@@ -1,0 +1,486 @@
+/*
+ * The PVH base at ring 3: reads the hvm_start_info (command line,
+ * memory map), maps memory above the first GiB, calibrates the clock,
+ * and implements struct keel_platform on the standard devices every
+ * PVH machine offers: a 16550 serial console (whole buffers with
+ * `rep outsb`, one exit per write), kvmclock or a PIT-calibrated TSC,
+ * RDRAND, and QEMU's isa-debug-exit port to end the machine.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <keel/platform.h>
+
+#include "pvh.h"
+
+#define START_MAGIC 0x336ec578
+#define E820_RAM 1
+#define GiB (1ULL << 30)
+
+struct start_info {
+	uint32_t magic, version, flags, nr_modules;
+	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr;
+	uint64_t memmap_paddr;
+	uint32_t memmap_entries, reserved;
+};
+
+struct memmap_entry {
+	uint64_t addr, size;
+	uint32_t type, reserved;
+};
+
+extern char __executable_start[], _end[];
+extern uint64_t pvh_pdpt[], pvh_pds[];
+
+static uint64_t tsc0, ns_mult; /* TSC fallback: ns = (tsc - tsc0) * ns_mult >> 32 */
+static uint64_t realtime0;
+
+#define MAX_ARGS 256
+static char *argv[MAX_ARGS + 1], *envp[MAX_ARGS + 1];
+static char cmdline[4096];
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static long console_write(int stream, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t n = len;
+
+	/* One `rep outsb` is one VM exit for up to a page of bytes. */
+	__asm__ __volatile__("rep outsb" : "+S"(p), "+c"(n) : "d"(PVH_SERIAL) : "memory");
+	return (long)len;
+}
+
+static long console_read(void *buf, size_t len)
+{
+	char *p = buf;
+	size_t n = 0;
+
+	while (n < len && (inb(PVH_SERIAL + 5) & 1))
+		p[n++] = (char)inb(PVH_SERIAL);
+	return n ? (long)n : -EAGAIN;
+}
+
+static int console_winsize(int stream, struct keel_winsize *ws)
+{
+	return -ENOTTY;
+}
+
+static uint64_t pvclock_ns(void)
+{
+	uint32_t v;
+	uint64_t t, d;
+
+	do {
+		v = pvh_pvclock.version;
+		__asm__ __volatile__("" ::: "memory");
+		d = rdtsc() - pvh_pvclock.tsc_timestamp;
+		if (pvh_pvclock.tsc_shift >= 0)
+			d <<= pvh_pvclock.tsc_shift;
+		else
+			d >>= -pvh_pvclock.tsc_shift;
+		t = pvh_pvclock.system_time +
+		    (uint64_t)(((unsigned __int128)d * pvh_pvclock.tsc_to_system_mul) >> 32);
+		__asm__ __volatile__("" ::: "memory");
+	} while ((v & 1) || v != pvh_pvclock.version);
+	return t;
+}
+
+static uint64_t boot_ns;
+
+static uint64_t clock_monotonic(void)
+{
+	if (pvh_kvmclock)
+		return pvclock_ns() - boot_ns;
+	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc0) * ns_mult) >> 32);
+}
+
+static uint64_t clock_realtime(void)
+{
+	return realtime0 + clock_monotonic();
+}
+
+/* Spins until the deadline or input: the first cut of the PVH base
+ * has no timer interrupt yet (see docs/DESIGN.md). */
+static unsigned wait_until(uint64_t deadline, unsigned mask)
+{
+	for (;;) {
+		if ((mask & KEEL_EV_CONSOLE) && (inb(PVH_SERIAL + 5) & 1))
+			return KEEL_EV_CONSOLE;
+		if (clock_monotonic() >= deadline)
+			return 0;
+		__asm__ __volatile__("pause");
+	}
+}
+
+/* The exit port's code loses the high bit of the status (QEMU exits
+ * with 2s+1), so the status is also written in full to a second serial
+ * port, where keel-run's QEMU target reads it. */
+static __attribute__((noreturn)) void pvh_exit(int status)
+{
+	char line[24] = "keel-exit:";
+	int n = 10;
+	unsigned v = (unsigned)status & 0xff;
+	const char *p = line;
+	size_t len;
+
+	if (v >= 100)
+		line[n++] = (char)('0' + v / 100);
+	if (v >= 10)
+		line[n++] = (char)('0' + v / 10 % 10);
+	line[n++] = (char)('0' + v % 10);
+	line[n++] = '\n';
+	len = (size_t)n;
+	__asm__ __volatile__("rep outsb" : "+S"(p), "+c"(len) : "d"(PVH_STATUS_SERIAL) : "memory");
+	for (;;)
+		__asm__ __volatile__("outl %0, %1" : : "a"((uint32_t)status), "Nd"(PVH_EXIT_PORT));
+}
+
+/* As on keel's KVM monitor: the fs base below 4 GiB comes from a GDT
+ * entry ring 3 may write; above, through the ring-0 gate. */
+static int set_tls(void *tp)
+{
+	uintptr_t b = (uintptr_t)tp;
+
+	if (b < (1ULL << 32)) {
+		volatile uint64_t *d = &pvh_gdt[PVH_SEL_FS >> 3];
+
+		*d = 0x00cff2000000ffffULL | (b & 0xffffff) << 16 | (uint64_t)(b >> 24) << 56;
+		__asm__ __volatile__("mov %0, %%fs" : : "r"((uint16_t)PVH_SEL_FS) : "memory");
+		return 0;
+	}
+	__asm__ __volatile__("syscall"
+			     : : "a"(0x6b650000UL), "D"(b)
+			     : "rcx", "r11", "rdx", "r10", "memory");
+	return 0;
+}
+
+static long entropy(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	if (!(pvh_cpuid1_ecx & (1u << 30)))
+		return -ENOSYS; /* no RDRAND, and no virtio-rng driver yet */
+	for (i = 0; i < len; i += 8) {
+		uint64_t v;
+		unsigned char ok;
+		int tries = 10;
+
+		do
+			__asm__ __volatile__("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+		while (!ok && --tries);
+		if (!ok)
+			return -EIO;
+		memcpy(p + i, &v, len - i < 8 ? len - i : 8);
+	}
+	return (long)len;
+}
+
+static int no_net(unsigned dev, struct keel_net_info *info)
+{
+	return -ENODEV;
+}
+
+static long no_frames(unsigned dev, struct keel_frame *f, unsigned n)
+{
+	return -ENODEV;
+}
+
+static long no_send(unsigned dev, const struct keel_frame *f, unsigned n)
+{
+	return -ENODEV;
+}
+
+static int no_block(unsigned dev, struct keel_block_info *info)
+{
+	return -ENODEV;
+}
+
+static long no_reqs(unsigned dev, struct keel_block_req **r, unsigned n)
+{
+	return -ENODEV;
+}
+
+static const struct keel_platform pvh_platform = {
+	.name = "pvh",
+	.console_write = console_write,
+	.console_read = console_read,
+	.console_winsize = console_winsize,
+	.clock_monotonic = clock_monotonic,
+	.clock_realtime = clock_realtime,
+	.wait_until = wait_until,
+	.exit = pvh_exit,
+	.set_tls = set_tls,
+	.mem_protect = 0,
+	.entropy = entropy,
+	.net_info = no_net,
+	.net_send = no_send,
+	.net_recv = no_frames,
+	.block_info = no_block,
+	.block_submit = no_reqs,
+	.block_complete = no_reqs,
+};
+
+static void say(const char *s)
+{
+	console_write(2, s, strlen(s));
+}
+
+static void die(const char *s)
+{
+	say("keel: ");
+	say(s);
+	say("\n");
+	pvh_exit(2);
+}
+
+/* PIT channel 0 counts 1193182 Hz: time the TSC against ~10 ms of it. */
+static void calibrate_tsc_with_pit(void)
+{
+	uint64_t t0, t1;
+	unsigned start, now, elapsed = 0;
+
+	outb(0x43, 0x34);
+	outb(0x40, 0xff);
+	outb(0x40, 0xff);
+	outb(0x43, 0x00);
+	start = inb(0x40);
+	start |= (unsigned)inb(0x40) << 8;
+	t0 = rdtsc();
+	while (elapsed < 11932) {
+		outb(0x43, 0x00);
+		now = inb(0x40);
+		now |= (unsigned)inb(0x40) << 8;
+		elapsed = (start - now) & 0xffff;
+	}
+	t1 = rdtsc();
+	/* khz = ticks / (elapsed / 1193182 s) / 1000 */
+	{
+		uint64_t khz = (t1 - t0) * 1193182ULL / elapsed / 1000;
+		ns_mult = (1000000ULL << 32) / (khz ? khz : 1);
+	}
+}
+
+static unsigned bcd(unsigned v)
+{
+	return (v & 0xf) + (v >> 4) * 10;
+}
+
+static uint8_t cmos(uint8_t reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static uint64_t days_from_civil(unsigned y, unsigned m, unsigned d)
+{
+	unsigned era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (uint64_t)era * 146097 + doe - 719468;
+}
+
+static uint64_t cmos_realtime(void)
+{
+	unsigned s, mi, h, d, mo, y, b;
+
+	while (cmos(0x0a) & 0x80)
+		;
+	s = cmos(0), mi = cmos(2), h = cmos(4), d = cmos(7), mo = cmos(8), y = cmos(9);
+	b = cmos(0x0b);
+	if (!(b & 4))
+		s = bcd(s), mi = bcd(mi), h = bcd(h & 0x7f) | (h & 0x80), d = bcd(d), mo = bcd(mo), y = bcd(y);
+	return ((days_from_civil(2000 + y, mo, d) * 86400) + (h & 0x7f) * 3600 + mi * 60 + s) *
+	       1000000000ULL;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "a,b%2Cc" -> list of percent-decoded strings, decoded in place. */
+static int split_list(char *s, char **out, int max)
+{
+	int n = 0;
+	char *w;
+
+	while (n < max) {
+		out[n++] = w = s;
+		while (*s && *s != ',') {
+			if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+				*w++ = (char)(hexval(s[1]) << 4 | hexval(s[2]));
+				s += 3;
+			} else {
+				*w++ = *s++;
+			}
+		}
+		if (!*s) {
+			*w = 0;
+			break;
+		}
+		*w = 0;
+		s++;
+	}
+	out[n] = 0;
+	return n;
+}
+
+/* The command line keel-run writes: keel.argv=A,B keel.env=K=V,.. keel.stats=1.
+ * Other words (a VMM's own, such as virtio_mmio.device=) are left alone. */
+static void parse_cmdline(struct keel_boot *b, const char *src)
+{
+	static char noname[] = "app";
+	char *p = cmdline;
+	size_t n = strlen(src);
+
+	if (n >= sizeof cmdline)
+		die("command line too long");
+	memcpy(cmdline, src, n + 1);
+	b->argc = 0;
+	argv[0] = noname;
+	argv[1] = 0;
+	envp[0] = 0;
+	while (*p) {
+		char *word = p;
+
+		while (*p && *p != ' ')
+			p++;
+		if (*p)
+			*p++ = 0;
+		if (strncmp(word, "keel.argv=", 10) == 0)
+			b->argc = split_list(word + 10, argv, MAX_ARGS);
+		else if (strncmp(word, "keel.env=", 9) == 0)
+			split_list(word + 9, envp, MAX_ARGS);
+		else if (strcmp(word, "keel.stats=1") == 0)
+			b->stats = 1;
+	}
+	if (b->argc == 0)
+		b->argc = 1;
+}
+
+void pvh_main(void)
+{
+	static struct keel_boot b;
+	const struct start_info *si = (const void *)(uintptr_t)pvh_start_info;
+	const struct memmap_entry *mm;
+	uintptr_t image_end = ((uintptr_t)_end + 4095) & ~4095UL;
+	uint64_t ram_end = 0, total = 0;
+	uint32_t i;
+
+	if (!si || si->magic != START_MAGIC)
+		die("not started through PVH (bad hvm_start_info)");
+	if (si->version < 1 || !si->memmap_paddr)
+		die("the VMM gave no memory map (hvm_start_info version 0)");
+	mm = (const void *)(uintptr_t)si->memmap_paddr;
+	for (i = 0; i < si->memmap_entries; i++) {
+		if (mm[i].type != E820_RAM)
+			continue;
+		total += mm[i].size;
+		if (mm[i].addr <= image_end && mm[i].addr + mm[i].size > image_end)
+			ram_end = mm[i].addr + mm[i].size;
+	}
+	if (ram_end <= image_end + (1 << 20))
+		die("not enough memory above the image");
+	if (ram_end > 4 * GiB)
+		ram_end = 4 * GiB; /* the page tables map the first 4 GiB */
+	/* Map GiB 1-3 from ring 3: not-present entries are never cached. */
+	for (i = 1; i < (ram_end + GiB - 1) / GiB; i++) {
+		uint64_t *pd = pvh_pds + (i - 1) * 512;
+		unsigned j;
+
+		for (j = 0; j < 512; j++)
+			pd[j] = ((uint64_t)i * GiB + ((uint64_t)j << 21)) | 0x87;
+		pvh_pdpt[i] = (uintptr_t)pd | 0x7;
+	}
+
+	tsc0 = rdtsc();
+	if (pvh_kvmclock) {
+		boot_ns = pvclock_ns();
+		realtime0 = (uint64_t)pvh_wallclock.sec * 1000000000ULL + pvh_wallclock.nsec + boot_ns;
+	} else {
+		if (pvh_tsc_khz_leaf)
+			ns_mult = (1000000ULL << 32) / pvh_tsc_khz_leaf;
+		else
+			calibrate_tsc_with_pit();
+		realtime0 = cmos_realtime();
+		tsc0 = rdtsc();
+	}
+	outb(PVH_SERIAL + 1, 0); /* no serial interrupts */
+
+	b.platform = &pvh_platform;
+	parse_cmdline(&b, si->cmdline_paddr ? (const char *)(uintptr_t)si->cmdline_paddr : "");
+	b.argv = argv;
+	b.envp = envp;
+	b.mem_base = image_end;
+	b.mem_len = ram_end - image_end;
+	b.budget = total;
+	b.image_bytes = image_end - (uintptr_t)__executable_start;
+	b.base_bytes = total > ram_end - (uintptr_t)__executable_start
+			       ? total - (ram_end - (uintptr_t)__executable_start)
+			       : 0;
+	keel_start(&b);
+}
+
+void pvh_fault(uint64_t vector, uint64_t rip, uint64_t cr2)
+{
+	static const char *const names[32] = {
+		[0] = "divide error (#DE)", [6] = "invalid opcode (#UD)",
+		[13] = "general protection fault (#GP)", [14] = "page fault (#PF)",
+		[8] = "double fault (#DF)", [12] = "stack fault (#SS)",
+		[19] = "SIMD floating-point error (#XM)", [16] = "x87 error (#MF)",
+	};
+	char line[160];
+	int status = 128 + 11;
+
+	extern int ksnprintf(char *, size_t, const char *, ...);
+	if (vector == 0xff) {
+		ksnprintf(line, sizeof line,
+			  "keel: the application executed a raw syscall instruction at pc %p: "
+			  "a keel image reaches the host only through keel\n", (void *)rip);
+		status = 159;
+	} else if (vector == 14) {
+		ksnprintf(line, sizeof line, "keel: memory fault at address %p (pc %p): page fault (#PF)\n",
+			  (void *)cr2, (void *)rip);
+	} else {
+		ksnprintf(line, sizeof line, "keel: fatal %s at pc %p\n",
+			  vector < 32 && names[vector] ? names[vector] : "exception", (void *)rip);
+		if (vector == 0 || vector == 16 || vector == 19)
+			status = 128 + 8;
+		else if (vector == 6)
+			status = 128 + 4;
+	}
+	say(line);
+	pvh_exit(status);
+}
