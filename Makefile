@@ -54,9 +54,11 @@ $(B)/obj/%.o: %.S $(KEEL_HDRS) $(MUSL_STAMP)
 
 # All of keel in one relocatable object, linked whole into every image
 # (its syscall table refers to every system_<name> anyway).
+# (Debug info stays in build/lib/keel-debug.o; images carry none of it.)
 $(B)/lib/keel.o: $(KEEL_OBJS)
 	@mkdir -p $(dir $@)
-	ld -r -o $@ $(KEEL_OBJS)
+	ld -r -o $(B)/lib/keel-debug.o $(KEEL_OBJS)
+	objcopy --strip-debug $(B)/lib/keel-debug.o $@
 
 $(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP)
 	@mkdir -p $(dir $@) $(B)/include/keel
@@ -67,9 +69,28 @@ $(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP)
 
 MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c monitor/kvm.c \
 	monitor/sandbox.c monitor/child.c monitor/qemu.c
-$(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h include/keel/kvm.h | deps-check
+# keel-run is linked statically against the host's musl where Debian's
+# musl-tools is installed: a static glibc program spends ~0.4 ms in
+# cpuid before main on nested KVM. The kernel's uapi headers (linux/kvm.h)
+# come from linux-libc-dev through a directory of links.
+MUSL_GCC := $(shell command -v musl-gcc 2>/dev/null)
+UAPI := $(B)/uapi
+ifneq ($(MUSL_GCC),)
+MONITOR_CC := $(MUSL_GCC) -isystem $(UAPI)
+else
+MONITOR_CC := $(HOSTCC)
+endif
+
+$(UAPI)/.stamp:
+	@mkdir -p $(UAPI)
+	ln -sfn /usr/include/linux $(UAPI)/linux
+	ln -sfn /usr/include/asm-generic $(UAPI)/asm-generic
+	ln -sfn /usr/include/$(shell $(HOSTCC) -dumpmachine)/asm $(UAPI)/asm
+	@touch $@
+
+$(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h include/keel/kvm.h $(UAPI)/.stamp | deps-check
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HCFLAGS) -static -o $@ $(MONITOR_SRCS)
+	$(MONITOR_CC) $(HCFLAGS) -static -o $@ $(MONITOR_SRCS)
 
 $(B)/apps/%: apps/%/*.c $(B)/bin/keel-cc $(B)/lib/keel.o
 	@mkdir -p $(dir $@)
