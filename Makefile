@@ -99,8 +99,16 @@ $(B)/apps/%: apps/%/*.c $(B)/bin/keel-cc $(B)/lib/keel.o
 run: all
 	$(B)/bin/keel-run $(B)/apps/hello
 
+# Every test (tests/run.sh); `make unit` and `make guest` run a part.
+# tests/run.sh PATTERN runs the tests whose names match PATTERN.
 test: all
 	tests/run.sh
+
+unit: all
+	tests/run.sh '^unit/'
+
+guest: all
+	tests/run.sh '^guest/'
 
 bench: all
 	bench/run.sh

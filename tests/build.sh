@@ -1,0 +1,69 @@
+# Checks on what `make` built; sourced by tests/run.sh, which runs each
+# build_NAME function as the test build/NAME.
+
+BUILD_TESTS=(libc-no-syscall sys-no-syscall syscalls-def-matches-musl syscalls-doc-current
+	image-layout keel-cc-refuses-pie)
+
+# An instruction that enters a kernel, in objdump -d's notation.
+KERNEL_ENTRY='\s(syscall|sysenter|int +\$0x80)\s*$'
+
+# The acceptance check of the foundation: keel's libc never enters a
+# kernel. The same search must find the Linux base's own syscall
+# instructions, or the search itself is broken.
+build_libc_no_syscall() {
+	local hits control
+	hits=$(objdump -d "$B/lib/libc.a" | grep -E "$KERNEL_ENTRY" | head -3)
+	[[ -z $hits ]] || note_fail "libc.a has kernel entries: $hits"
+	control=$(objdump -d "$B"/obj/base/linux/*.o | grep -cE "$KERNEL_ENTRY")
+	((control > 0)) || note_fail "the search found no syscall in base/linux either: it is broken"
+}
+
+# Only the bases may enter a host kernel; keel's core (sys/) never does.
+build_sys_no_syscall() {
+	local hits
+	ls "$B"/obj/sys/*.o >/dev/null 2>&1 || { note_fail "no objects in $B/obj/sys"; return; }
+	hits=$(objdump -d "$B"/obj/sys/*.o | grep -E "$KERNEL_ENTRY|>:$" | grep -B1 -E "$KERNEL_ENTRY" | head -4)
+	[[ -z $hits ]] || note_fail "sys/ has kernel entries: $hits"
+}
+
+# sys/syscalls.def lists every x86_64 call musl knows, with musl's number.
+build_syscalls_def_matches_musl() {
+	local musl=$TB/work/musl.txt def=$TB/work/def.txt
+	sed -n 's/^#define __NR_\([a-z0-9_]*\)[[:space:]]\{1,\}\([0-9]\{1,\}\)$/\2 \1/p' \
+		"$B/include/bits/syscall.h" | sort -n >"$musl"
+	sed -n 's/^SYSCALL( *\([0-9]*\), *\([a-z0-9_]*\),.*/\1 \2/p' sys/syscalls.def | sort -n >"$def"
+	(($(wc -l <"$musl") >= 350)) || note_fail "only $(wc -l <"$musl") calls read from musl's bits/syscall.h"
+	cmp -s "$musl" "$def" ||
+		note_fail "syscalls.def differs from musl: $(diff "$musl" "$def" | grep '^[<>]' | head -3)"
+}
+
+# docs/syscalls.md is generated from syscalls.def; the committed copy
+# must be current.
+build_syscalls_doc_current() {
+	if [[ ! -x scripts/gen-syscall-doc.sh ]]; then
+		skip_reason="skipped: no scripts/gen-syscall-doc.sh"
+		return
+	fi
+	run_host scripts/gen-syscall-doc.sh --check
+	expect_status 0
+}
+
+# keel-cc's images: static, non-PIE, linked at 1 MiB, no interpreter.
+build_image_layout() {
+	local img=$TB/guest/hello h l
+	[[ -x $img ]] || { note_fail "no $img"; return; }
+	h=$(readelf -hW "$img")
+	l=$(readelf -lW "$img")
+	grep -q 'Type:[[:space:]]*EXEC' <<<"$h" || note_fail "not ET_EXEC: $(grep Type: <<<"$h")"
+	grep -qE '^\s+(INTERP|DYNAMIC)\s' <<<"$l" && note_fail "has INTERP or DYNAMIC"
+	[[ $(awk '$1 == "LOAD" { print $3; exit }' <<<"$l") == 0x0000000000100000 ]] ||
+		note_fail "first LOAD is not at 1 MiB: $(grep -m1 LOAD <<<"$l")"
+	grep -qE '^\s+NOTE\s' <<<"$l" || note_fail "no NOTE segment (the keel ABI note)"
+}
+
+build_keel_cc_refuses_pie() {
+	run_host "$KEEL_CC" -shared -o "$TB/work/x.so" tests/guest/hello.c
+	expect_status 2
+	expect_err_has "static, non-PIE"
+	[[ ! -e $TB/work/x.so ]] || note_fail "it wrote $TB/work/x.so"
+}

@@ -1,0 +1,351 @@
+# The guest tests: sourced by tests/run.sh. `guest NAME WHERE` declares
+# the test guest/NAME@TARGET for every target (WHERE = all) or for one;
+# its body is the function case_NAME (dashes become underscores), run
+# with $target and $platform (the name the image reports in uname) set.
+# Each body runs an image from tests/guest/ (run) and states what must
+# come out (expect_*, see run.sh). The images check themselves too.
+
+guest hello all
+case_hello() {
+	run hello
+	expect_status 0
+	expect_out $'hello, world\nno newline at exit'
+	expect_err $'hello, stderr\n'
+}
+
+# The demo the README shows.
+guest demo all
+case_demo() {
+	run "$B/apps/hello"
+	expect_status 0
+	expect_out_line "hello, world from keel \(keel [0-9.]+ on $platform\)"
+	expect_err_empty
+	[[ $(wc -l <"$out") == 1 ]] || note_fail "more than one line: $(show "$out")"
+}
+
+guest argv all
+case_argv() {
+	run argv return 42 one "two words" "" --mem=1K -x
+	expect_ok 42
+	expect_out $'arg3=[one]\narg4=[two words]\narg5=[]\narg6=[--mem=1K]\narg7=[-x]\nargc=8\nok: 4 checks\n'
+	expect_err_empty
+}
+
+guest exit-status all
+case_exit_status() {
+	run argv exit 300 # exit() takes the low 8 bits, and flushes stdio
+	expect_status 44
+	expect_out $'exiting with 300\n'
+	run argv _exit 7
+	expect_status 7
+	run argv exit 0
+	expect_status 0
+}
+
+guest env all
+case_env() {
+	input=(true)
+	HOST_ONLY=leaked run --env=KEEL_A=1 --env=KEEL_B=x=y --env=KEEL_EMPTY= env
+	expect_ok
+	expect_out_has "env: KEEL_B=x=y"
+	expect_out_lacks HOST_ONLY
+	expect_out_lacks KEEL_OPTS
+}
+
+guest clocks all
+case_clocks() {
+	run clocks "$(date +%s.%N)"
+	expect_ok
+}
+
+# Memory: malloc until NULL under a 16 MiB budget, in large and small
+# pieces; at least 75% of it usable, never more than all of it.
+guest mem-malloc-1M all
+case_mem_malloc_1M() {
+	run --mem=16M mem big 16
+	expect_ok
+	expect_out_has "1048576-byte chunks:"
+}
+
+guest mem-malloc-small all
+case_mem_malloc_small() {
+	run --mem=16M mem small 16
+	expect_ok
+	expect_out_has "100-byte chunks:"
+}
+
+guest mem-malloc-default-budget all
+case_mem_malloc_default_budget() {
+	run mem big 64 # 64 MiB unless --mem says otherwise
+	expect_ok
+}
+
+guest mem-malloc-48M all
+case_mem_malloc_48M() {
+	run --mem=48M mem big 48
+	expect_ok
+}
+
+guest mem-brk all
+case_mem_brk() {
+	run --mem=16M mem brk 16
+	expect_ok
+}
+
+guest mem-mmap all
+case_mem_mmap() {
+	run --mem=16M mem mmap 16
+	expect_ok
+}
+
+# Pages freed while read-only (munmap, mremap, brk, MAP_FIXED) are handed
+# out writable again (they used to fault inside keel).
+guest mem-reuse-protected all
+case_mem_reuse_protected() {
+	run --mem=16M mem reuse 16
+	expect_ok
+}
+
+guest mem-protect-fault all
+case_mem_protect_fault() {
+	run --mem=16M mem fault 16
+	expect_status 139
+	expect_out_has "writing to a read-only page"
+	expect_out_lacks "did not fault"
+	expect_err_has "keel: memory fault"
+}
+
+# The image itself counts against the budget.
+guest mem-image-counts all
+case_mem_image_counts() {
+	run --mem=16M --stats bigimage 16
+	expect_ok
+	expect_err_line "keel:   image +peak +[0-9]{4,} KiB +now +[0-9]{4,} KiB"
+}
+
+guest enosys all
+case_enosys() {
+	run enosys
+	expect_ok
+	expect_err $'keel: syscall 165 (mount) not implemented\nkeel: syscall 1000 (unknown) not implemented\nkeel: syscall -1 (unknown) not implemented\n'
+}
+
+guest handler all
+case_handler() {
+	run handler
+	expect_ok
+	expect_err $'keel: syscall 165 (mount) not implemented\nkeel: syscall 100000 (unknown) not implemented\n'
+}
+
+# A raw syscall instruction in the application is refused: status 159.
+sandbox_refused() { # MODE NAME NR
+	run sandbox "$1"
+	expect_status 159
+	expect_err_lines 1
+	expect_err_has "a keel image reaches the host only through keel"
+	[[ $target == linux ]] && expect_err_has "refused host system call $3 ($2)"
+	expect_out_lacks "the sandbox let"
+}
+
+guest sandbox-socket all
+case_sandbox_socket() { sandbox_refused socket socket 41; }
+
+guest sandbox-write-fd5 all
+case_sandbox_write_fd5() { sandbox_refused write5 write 1; }
+
+guest sandbox-getpid all
+case_sandbox_getpid() { sandbox_refused getpid getpid 39; }
+
+# ... while the base's own narrow allowances still work (so the denials
+# above are the filter's doing, not a broken image).
+guest sandbox-allows-console linux
+case_sandbox_allows_console() {
+	run sandbox write1
+	expect_ok
+	expect_out_has "raw write to fd 1"
+}
+
+guest uname all
+case_uname() {
+	run uname
+	expect_ok
+	expect_out_line "version=keel [0-9.]+ on $platform"
+	expect_out_has "sysname=keel"
+}
+
+guest getrandom all
+case_getrandom() {
+	local first
+	run random
+	expect_ok
+	first=$(head -1 "$out")
+	[[ $first =~ ^[0-9a-f]{64}$ ]] || note_fail "no random hex line: $(show "$out")"
+	run random
+	expect_ok
+	[[ $(head -1 "$out") != "$first" ]] || note_fail "two runs drew the same bytes: $first"
+}
+
+guest stdin all
+case_stdin() {
+	input=(printf abc)
+	run stdin
+	expect_ok
+	expect_out_has "first read: [abc]"
+	expect_out_has "bytes=3 "
+}
+
+guest stdin-large all
+case_stdin_large() {
+	local n
+	input=(seq 1 30000)
+	run stdin
+	expect_ok
+	n=$(seq 1 30000 | wc -c)
+	expect_out_has "bytes=$n "
+}
+
+guest stdin-empty all
+case_stdin_empty() {
+	run stdin
+	expect_ok
+	expect_out_has "bytes=0 "
+}
+
+guest tty-pipe all
+case_tty_pipe() {
+	input=(echo)
+	run tty pipe
+	expect_ok
+}
+
+guest tty-terminal all
+case_tty_terminal() {
+	if ! command -v script >/dev/null; then
+		skip_reason="skipped: no script(1) to make a terminal"
+		return
+	fi
+	run_host script -qec "$KEEL_RUN --target=$target $TB/guest/tty pty" /dev/null
+	expect_status 0
+	grep -Eq '^ok: [0-9]+ checks' "$out" || note_fail "no ok line: $(show "$out")"
+}
+
+guest stats all
+case_stats() {
+	local peak heap_peak heap_now
+	run --stats --mem=16M stats
+	expect_ok 3
+	expect_err_line "keel: exit status 3 after [0-9]+\.[0-9]{3} ms on $platform"
+	expect_err_line "keel: memory: budget 16384 KiB, peak [0-9]+ KiB \([0-9]+%\)"
+	for tag in image kernel stacks; do
+		expect_err_line "keel:   $tag +peak +[0-9]+ KiB +now +[1-9][0-9]* KiB"
+	done
+	peak=$(sed -n 's/^keel: memory: budget [0-9]* KiB, peak \([0-9]*\) KiB.*/\1/p' "$err")
+	heap_peak=$(sed -n 's/^keel:   heap *peak *\([0-9]*\) KiB.*/\1/p' "$err")
+	heap_now=$(sed -n 's/^keel:   heap *peak *[0-9]* KiB *now *\([0-9]*\) KiB.*/\1/p' "$err")
+	((${heap_peak:-0} >= 4096)) || note_fail "heap peak ${heap_peak:-?} KiB after using 4096 KiB"
+	[[ $heap_now == 0 ]] || note_fail "heap now ${heap_now:-?} KiB after freeing all of it"
+	((${peak:-0} >= 4096 && ${peak:-99999} <= 16384)) || note_fail "total peak ${peak:-?} KiB"
+}
+
+guest stats-off all
+case_stats_off() {
+	run --mem=16M stats
+	expect_ok 3
+	expect_err_empty
+}
+
+guest output all
+case_output() {
+	local want=$TB/work/output.want
+	run output 100000
+	expect_ok
+	{
+		yes abcdefghijklmnopqrstuvwxyz | tr -d '\n' | head -c 100000
+		printf '\nwritev\nwrite\n'
+	} >"$want"
+	head -c "$(wc -c <"$want")" "$out" | cmp -s - "$want" ||
+		note_fail "stdout differs from the pattern written"
+	expect_err $'to stderr\n'
+}
+
+guest fault-null all
+case_fault_null() {
+	run fault null
+	expect_status 139
+	expect_out $'faulting\n'
+	expect_err_has "keel: memory fault at address 0"
+	expect_err_lines 1
+	[[ $target == linux ]] && expect_err_has "keel: memory fault at address 0x0 "
+}
+
+guest fault-stack-overflow all
+case_fault_stack_overflow() {
+	run fault stack
+	expect_status 139
+	expect_out $'faulting\n'
+	expect_err_has "keel: memory fault"
+	[[ $target == linux ]] && expect_err_has "stack overflow"
+}
+
+guest timeout all
+case_timeout() {
+	run --timeout=1 sleeper forever
+	expect_status 124
+	expect_elapsed 0.95 1.5
+	expect_out $'sleeping forever\n'
+	expect_err_has "timed out"
+}
+
+# With --timeout keel-run waits for the image: statuses pass through.
+guest timeout-passes-status all
+case_timeout_passes_status() {
+	run --timeout=10 argv return 42 x
+	expect_ok 42
+	expect_elapsed 0 5
+	run --timeout=10 fault null
+	expect_status 139
+}
+
+# Sleeping idles the machine: host CPU far below the time slept.
+guest sleep-is-idle all
+case_sleep_is_idle() {
+	local cpu TIMEFORMAT='%3U %3S'
+	run sleeper 1000
+	expect_ok
+	expect_elapsed 1 3
+	{ time "$KEEL_RUN" --target="$target" "$TB/guest/sleeper" 1000 >/dev/null 2>&1; } 2>"$TB/work/time"
+	cpu=$(awk '{ print $1 + $2 }' "$TB/work/time")
+	awk -v c="$cpu" 'BEGIN { exit !(c < 0.3) }' || note_fail "sleeping 1 s took $cpu s of host CPU"
+}
+
+# Images are ordinary static executables on Linux: no keel-run needed.
+guest direct-run linux
+case_direct_run() {
+	run_host "$TB/guest/hello"
+	expect_status 0
+	expect_out $'hello, world\nno newline at exit'
+	expect_err $'hello, stderr\n'
+	run_host "$TB/guest/argv" return 42 a
+	expect_ok 42
+}
+
+guest direct-run-bad-opts linux
+case_direct_run_bad_opts() {
+	KEEL_OPTS=bogus run_host "$TB/guest/hello"
+	expect_status 2
+	expect_err_lines 1
+	expect_err_has "keel: bad KEEL_OPTS"
+}
+
+# Tests of keel-run's default target, run once: guest/NAME, function top_NAME.
+GUEST_TOP_TESTS=(auto-target)
+
+top_auto_target() {
+	local want=linux
+	[[ -z ${target_skip[kvm]} ]] && want=kvm
+	run_host "$KEEL_RUN" "$B/apps/hello"
+	expect_status 0
+	expect_out_line "hello, world from keel \(keel [0-9.]+ on $want\)"
+	run_host "$KEEL_RUN" --target=auto "$B/apps/hello"
+	expect_out_line "hello, world from keel \(keel [0-9.]+ on $want\)"
+}

@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# keel's test suite; `make test` runs it after `make all`.
+#
+#   tests/run.sh [PATTERN]
+#
+# Builds the tests into build/tests/, runs every test whose name matches
+# PATTERN (an extended regular expression; every test when absent) and
+# prints one line per test:
+#
+#   PASS name            FAIL name: reason            SKIP name: reason
+#
+# ending with the line "N passed, N failed, N skipped". The exit status
+# is 1 if any test failed, else 0.
+#
+# Test names:
+#   build/NAME          checks on what `make` built (tests/build.sh)
+#   unit/SUITE/CASE     host unit tests, tests/unit/SUITE.c (host gcc)
+#   guest/NAME@TARGET   tests/guest/*.c built with keel-cc, run through
+#                       keel-run on each target: linux, kvm, qemu; a
+#                       target this machine or build lacks is skipped
+#                       with the reason (tests/guest/cases.sh)
+#   bad-input/NAME      keel-run refusing what it must refuse
+#                       (tests/bad-input/cases.sh)
+set -u -o pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+B=$top/build
+TB=$B/tests
+KEEL_RUN=$B/bin/keel-run
+KEEL_CC=$B/bin/keel-cc
+TARGETS=(linux kvm qemu)
+
+pattern=${1:-}
+if [[ $# -gt 1 || $pattern == -h || $pattern == --help ]]; then
+	sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
+	exit 2
+fi
+npass=0 nfail=0 nskip=0
+
+# ---- reporting -----------------------------------------------------------
+
+wanted() { [[ -z $pattern || $1 =~ $pattern ]]; }
+
+one_line() { # squeeze a reason onto one short line
+	local s=${1//$'\n'/ | }
+	s=${s//$'\r'/}
+	((${#s} > 300)) && s="${s:0:297}..."
+	printf '%s' "$s"
+}
+
+pass() { echo "PASS $1"; npass=$((npass + 1)); }
+fail() { echo "FAIL $1: $(one_line "$2")"; nfail=$((nfail + 1)); }
+skip() { echo "SKIP $1: $(one_line "$2")"; nskip=$((nskip + 1)); }
+
+summary() {
+	echo "$npass passed, $nfail failed, $nskip skipped"
+	((nfail == 0))
+}
+
+# ---- one test's state and assertions ------------------------------------
+#
+# A test body calls run (or run_host) and then expect_* helpers; the
+# first failed expectation is the test's reason. Output lands in the
+# files $out and $err, the exit status in $status, the wall time in
+# seconds in $elapsed.
+
+mkdir -p "$TB/work"
+out=$TB/work/stdout
+err=$TB/work/stderr
+reason= skip_reason= status= elapsed=0 hung=
+input=(true) # the command whose output is the image's stdin
+limit=10     # seconds before a run counts as hung
+
+begin_test() {
+	reason= skip_reason= status= elapsed=0 hung=
+	input=(true)
+	limit=10
+	: >"$out"
+	: >"$err"
+}
+
+end_test() { # NAME
+	if [[ -n $skip_reason ]]; then
+		skip "$1" "$skip_reason"
+	elif [[ -n $reason ]]; then
+		fail "$1" "$reason"
+	else
+		pass "$1"
+	fi
+}
+
+note_fail() { [[ -n $reason ]] || reason=$1; }
+
+show() { # the start of a file, quoted
+	local s
+	s=$(head -c 120 "$1" | cat -v)
+	printf '"%s"' "${s//$'\n'/\\n}"
+}
+
+first_err() { # the first line of stderr, for context
+	local l
+	l=$(grep -m1 . "$err" 2>/dev/null | cut -c1-200)
+	[[ -n $l ]] && printf '; stderr: %s' "$l"
+}
+
+# run_host COMMAND...: runs a host command (keel-run itself, an image
+# run directly) with $input on stdin. A run still going after $limit
+# seconds is stopped (TERM, then KILL) and the test fails as hung.
+run_host() {
+	local t0=$EPOCHREALTIME
+	"${input[@]}" | timeout -k 2 "$limit" "$@" 2>"$err" | cat >"$out"
+	status=${PIPESTATUS[1]}
+	elapsed=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
+	if awk -v e="$elapsed" -v l="$limit" 'BEGIN { exit !(e >= l - 0.2) }'; then
+		note_fail "hung: stopped after $limit s$(first_err)"
+		hung=1
+	fi
+	if [[ $status == 77 ]] && grep -q '^skip: ' "$out"; then
+		skip_reason=$(sed -n 's/^skip: //p' "$out" | head -1)
+	fi
+}
+
+# run [KEEL-RUN OPTIONS] IMAGE [ARGS...]: runs build/tests/guest/IMAGE
+# through keel-run on $target.
+run() {
+	local opts=() image path
+	while [[ $# -gt 0 && $1 == --* ]]; do
+		opts+=("$1")
+		shift
+	done
+	image=$1
+	shift
+	path=$(image_path "$image")
+	if [[ ! -x $path ]]; then
+		note_fail "image $image did not build: $(grep -m1 -i error "$TB/guest/$image.log" 2>/dev/null)"
+		status=none
+		return
+	fi
+	run_host "$KEEL_RUN" --target="$target" "${opts[@]}" "$path" "$@"
+}
+
+image_path() {
+	case $1 in
+	*/*) echo "$1" ;;
+	*) echo "$TB/guest/$1" ;;
+	esac
+}
+
+expect_status() {
+	[[ $status == "$1" ]] || note_fail "exit status $status, expected $1$(first_err)"
+}
+
+# The guest checked itself and ran to the end.
+expect_ok() {
+	expect_status "${1:-0}"
+	grep -Eqx 'ok: [0-9]+ checks' "$out" || note_fail "no 'ok: N checks' line on stdout$(first_err)"
+}
+
+expect_out() { # exact bytes
+	cmp -s "$out" <(printf '%s' "$1") ||
+		note_fail "stdout is $(show "$out"), expected $(show <(printf '%s' "$1"))"
+}
+
+expect_err() { # exact bytes
+	cmp -s "$err" <(printf '%s' "$1") ||
+		note_fail "stderr is $(show "$err"), expected $(show <(printf '%s' "$1"))"
+}
+
+expect_out_has() { grep -qF -- "$1" "$out" || note_fail "stdout lacks '$1': $(show "$out")"; }
+expect_out_lacks() { ! grep -qF -- "$1" "$out" || note_fail "stdout has '$1'"; }
+expect_out_line() { grep -Eqx -- "$1" "$out" || note_fail "no stdout line matches /$1/: $(show "$out")"; }
+expect_err_has() { grep -qF -- "$1" "$err" || note_fail "stderr lacks '$1': $(show "$err")"; }
+expect_err_line() { grep -Eqx -- "$1" "$err" || note_fail "no stderr line matches /$1/: $(show "$err")"; }
+expect_err_empty() { [[ ! -s $err ]] || note_fail "stderr is not empty: $(show "$err")"; }
+
+expect_err_lines() { # exactly N lines on stderr
+	local n
+	n=$(wc -l <"$err")
+	[[ $n == "$1" ]] || note_fail "$n lines on stderr, expected $1: $(show "$err")"
+}
+
+# Wall time of the last run within [lo, hi) seconds.
+expect_elapsed() {
+	awk -v e="$elapsed" -v lo="$1" -v hi="$2" 'BEGIN { exit !(e >= lo && e < hi) }' ||
+		note_fail "took $elapsed s, expected $1 to $2 s"
+}
+
+# ---- build ----------------------------------------------------------------
+
+maxjobs=$(($(nproc 2>/dev/null || echo 2) + 1))
+throttle() { while (($(jobs -rp | wc -l) >= maxjobs)); do wait -n; done; }
+
+# Whether target is missing or older than any of the files after it.
+stale() {
+	local t=$1 f
+	shift
+	[[ -e $t ]] || return 0
+	for f; do [[ $f -nt $t ]] && return 0; done
+	return 1
+}
+
+if ! make -s all >"$TB/make.log" 2>&1; then
+	fail build/make "make all failed: $(grep -m1 -iE 'error|fail' "$TB/make.log")"
+	summary
+	exit 1
+fi
+
+# Host unit tests: each tests/unit/SUITE.c links the file it tests,
+# built with the sanitizers so that a stray read is a failure.
+declare -A unit_links=(
+	[mm]=sys/mm.c
+	[dispatch]=sys/dispatch.c
+	[log]=sys/log.c
+	[options]=monitor/options.c
+	[image]=monitor/image.c
+)
+UNIT_CFLAGS=(-std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-format-overflow
+	-Iinclude -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+mkdir -p "$TB/unit" "$TB/guest" "$TB/bad-input"
+for src in tests/unit/*.c; do
+	suite=$(basename "$src" .c)
+	bin=$TB/unit/$suite
+	link=${unit_links[$suite]:-}
+	stale "$bin" "$src" tests/unit/unit.h $link sys/*.h sys/syscalls.def monitor/*.h \
+		include/keel/*.h tests/run.sh || continue
+	throttle
+	{ gcc "${UNIT_CFLAGS[@]}" -o "$bin" "$src" $link >"$bin.log" 2>&1 || rm -f "$bin"; } &
+done
+
+# Guest images, against the keel and libc that make just built.
+GUEST_CFLAGS=(-O2 -g -Wall -Wextra -Wno-unused-parameter)
+for src in tests/guest/*.c; do
+	name=$(basename "$src" .c)
+	bin=$TB/guest/$name
+	stale "$bin" "$src" tests/guest/check.h "$B/lib/keel.o" "$B/lib/libc.a" "$KEEL_CC" || continue
+	throttle
+	{ "$KEEL_CC" "${GUEST_CFLAGS[@]}" -o "$bin" "$src" >"$bin.log" 2>&1 || rm -f "$bin"; } &
+done
+wait
+
+# ---- build checks -----------------------------------------------------------
+
+source tests/build.sh
+for t in "${BUILD_TESTS[@]}"; do
+	wanted "build/$t" || continue
+	begin_test
+	"build_${t//-/_}"
+	end_test "build/$t"
+done
+
+# ---- unit tests ---------------------------------------------------------------
+
+for src in tests/unit/*.c; do
+	suite=$(basename "$src" .c)
+	bin=$TB/unit/$suite
+	if [[ ! -x $bin ]]; then
+		wanted "unit/$suite" && fail "unit/$suite" "does not compile: $(grep -m1 -E 'error|undefined' "$bin.log")"
+		continue
+	fi
+	selected=()
+	for c in $("$bin" -l); do
+		wanted "unit/$suite/$c" && selected+=("$c")
+	done
+	((${#selected[@]})) || continue
+	reported=0
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) echo "$line"; npass=$((npass + 1)); reported=$((reported + 1)) ;;
+		"FAIL "*) echo "$(one_line "$line")"; nfail=$((nfail + 1)); reported=$((reported + 1)) ;;
+		"SKIP "*) echo "$line"; nskip=$((nskip + 1)); reported=$((reported + 1)) ;;
+		esac
+	done < <(timeout -k 2 120 "$bin" "${selected[@]}" 2>&1)
+	if ((reported < ${#selected[@]})); then
+		fail "unit/$suite" "only $reported of ${#selected[@]} cases reported a result"
+	fi
+done
+
+# ---- guest tests on every target ----------------------------------------------
+
+GUEST_CASES=()
+guest() { GUEST_CASES+=("$1 $2"); } # guest NAME all|linux
+
+# The platform name an image reports (uname -v) on each target.
+declare -A PLATFORM=([linux]=linux [kvm]=kvm [qemu]=pvh)
+
+# Why target cannot run here ("" when it can): no device, or keel-run
+# says the target is not in this build.
+declare -A target_skip=()
+probe_target() {
+	local t=$1 msg rc
+	if [[ $t == kvm ]]; then
+		[[ -e /dev/kvm ]] || { target_skip[$t]="skipped: no /dev/kvm"; return; }
+		[[ -r /dev/kvm && -w /dev/kvm ]] ||
+			{ target_skip[$t]="skipped: /dev/kvm is not usable (no read/write access)"; return; }
+	fi
+	msg=$(timeout -k 2 20 "$KEEL_RUN" --target="$t" "$TB/guest/hello" </dev/null 2>&1 >/dev/null)
+	rc=$?
+	if [[ $rc == 2 && $msg == *"not available in this build"* ]]; then
+		target_skip[$t]="skipped: ${msg#keel-run: }"
+		return
+	fi
+	if [[ $t == qemu ]] && ! command -v qemu-system-x86_64 >/dev/null; then
+		target_skip[$t]="skipped: no qemu-system-x86_64"
+		return
+	fi
+	target_skip[$t]=
+}
+
+source tests/guest/cases.sh
+declare -A target_hangs=()
+for entry in "${GUEST_CASES[@]}"; do
+	name=${entry% *}
+	where=${entry#* }
+	for target in "${TARGETS[@]}"; do
+		[[ $where == all || $where == "$target" ]] || continue
+		full="guest/$name@$target"
+		wanted "$full" || continue
+		if [[ -z ${target_skip[$target]+set} ]]; then
+			probe_target "$target"
+		fi
+		if [[ -n ${target_skip[$target]} ]]; then
+			skip "$full" "${target_skip[$target]}"
+			continue
+		fi
+		# A target that keeps hanging would take the suite's whole time.
+		if ((${target_hangs[$target]:-0} >= 3)); then
+			fail "$full" "not run: 3 earlier tests hung on --target=$target"
+			continue
+		fi
+		platform=${PLATFORM[$target]}
+		begin_test
+		"case_${name//-/_}"
+		end_test "$full"
+		[[ -n $hung ]] && target_hangs[$target]=$((${target_hangs[$target]:-0} + 1))
+	done
+done
+
+# Tests of the default target itself (no --target).
+for t in "${GUEST_TOP_TESTS[@]}"; do
+	wanted "guest/$t" || continue
+	for tt in "${TARGETS[@]}"; do
+		[[ -n ${target_skip[$tt]+set} ]] || probe_target "$tt"
+	done
+	begin_test
+	"top_${t//-/_}"
+	end_test "guest/$t"
+done
+
+# ---- bad input ----------------------------------------------------------------
+
+source tests/bad-input/cases.sh
+bad_prepared=
+for t in "${BAD_TESTS[@]}"; do
+	wanted "bad-input/$t" || continue
+	if [[ -z $bad_prepared ]]; then
+		bad_prepare
+		bad_prepared=1
+	fi
+	begin_test
+	"bad_${t//-/_}"
+	end_test "bad-input/$t"
+done
+
+summary
