@@ -12,6 +12,15 @@
 
 static uintptr_t brk_cur;
 
+/* Pages go back to the allocator read-write: it zeroes dirty pages
+ * when it hands them out again, and the next owner expects access. */
+static void restore_access(uintptr_t addr, size_t n)
+{
+	if (keel_platform->mem_protect)
+		keel_platform->mem_protect((void *)addr, n * PAGE_SIZE,
+					   PROT_READ | PROT_WRITE);
+}
+
 SYSCALL_DEFINE1(brk, uintptr_t, addr)
 {
 	uintptr_t lo = mm_low(), top, want;
@@ -26,6 +35,7 @@ SYSCALL_DEFINE1(brk, uintptr_t, addr)
 		if (mm_claim((void *)top, (want - top) / PAGE_SIZE, MM_HEAP))
 			return brk_cur;
 	} else if (want < top) {
+		restore_access(want, (top - want) / PAGE_SIZE);
 		mm_free((void *)want, (top - want) / PAGE_SIZE);
 	}
 	brk_cur = addr;
@@ -54,8 +64,10 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags,
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr % PAGE_SIZE)
 			return -EINVAL;
-		if (!(flags & MAP_FIXED_NOREPLACE) && mm_is((void *)addr, n, MM_HEAP))
+		if (!(flags & MAP_FIXED_NOREPLACE) && mm_is((void *)addr, n, MM_HEAP)) {
+			restore_access(addr, n);
 			memset((void *)addr, 0, n * PAGE_SIZE);
+		}
 		else if (mm_claim((void *)addr, n, MM_HEAP))
 			return (flags & MAP_FIXED_NOREPLACE) ? -EEXIST : -ENOMEM;
 		return addr;
@@ -78,13 +90,6 @@ static int heap_range(uintptr_t addr, size_t len, size_t *n)
 	if (addr < mm_low() || addr >= mm_high() || *n > (mm_high() - addr) / PAGE_SIZE)
 		return -EINVAL;
 	return 0;
-}
-
-static void restore_access(uintptr_t addr, size_t n)
-{
-	if (keel_platform->mem_protect)
-		keel_platform->mem_protect((void *)addr, n * PAGE_SIZE,
-					   PROT_READ | PROT_WRITE);
 }
 
 SYSCALL_DEFINE2(munmap, uintptr_t, addr, size_t, len)
@@ -118,6 +123,7 @@ SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len,
 		return -EFAULT;
 	nn = PAGE_UP(new_len) / PAGE_SIZE;
 	if (nn <= on) {
+		restore_access(old + nn * PAGE_SIZE, on - nn);
 		mm_free((void *)(old + nn * PAGE_SIZE), on - nn);
 		return old;
 	}
@@ -130,6 +136,7 @@ SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len,
 	if (!p)
 		return -ENOMEM;
 	memcpy(p, (void *)old, on * PAGE_SIZE);
+	restore_access(old, on);
 	mm_free((void *)old, on);
 	return (long)p;
 }
