@@ -18,21 +18,26 @@ static void put(struct out *o, char c)
 }
 
 static void put_num(struct out *o, unsigned long v, unsigned base, int neg,
-		    int width, char pad)
+		    int width, char pad, int left)
 {
 	char tmp[24];
-	int n = 0;
+	int n = 0, len;
 
 	do {
 		tmp[n++] = "0123456789abcdef"[v % base];
 		v /= base;
 	} while (v);
-	if (neg)
-		tmp[n++] = '-';
-	while (width-- > n)
+	len = n + neg;
+	if (neg && pad == '0')
+		put(o, '-'); /* -0042, as printf */
+	while (!left && width-- > len)
 		put(o, pad);
+	if (neg && pad != '0')
+		put(o, '-');
 	while (n)
 		put(o, tmp[--n]);
+	while (left && width-- > len)
+		put(o, ' ');
 }
 
 int kfmt(char *buf, size_t cap, const char *fmt, va_list ap)
@@ -67,20 +72,20 @@ int kfmt(char *buf, size_t cap, const char *fmt, va_list ap)
 		case 'i':
 			sv = lng ? va_arg(ap, long) : va_arg(ap, int);
 			put_num(&o, sv < 0 ? -(unsigned long)sv : (unsigned long)sv,
-				10, sv < 0, width, pad);
+				10, sv < 0, width, pad, left);
 			break;
 		case 'u':
 			put_num(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned),
-				10, 0, width, pad);
+				10, 0, width, pad, left);
 			break;
 		case 'x':
 			put_num(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned),
-				16, 0, width, pad);
+				16, 0, width, pad, left);
 			break;
 		case 'p':
 			put(&o, '0');
 			put(&o, 'x');
-			put_num(&o, (uintptr_t)va_arg(ap, void *), 16, 0, width, pad);
+			put_num(&o, (uintptr_t)va_arg(ap, void *), 16, 0, width, pad, left);
 			break;
 		case 'c':
 			put(&o, (char)va_arg(ap, int));
