@@ -27,6 +27,8 @@ static int find_note(const unsigned char *buf, size_t len, const Elf64_Phdr *ph,
 {
 	uint64_t off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
 
+	if (off % 4)
+		return 0; /* notes are 4-byte aligned */
 	while (end - off >= 12) {
 		const Elf64_Nhdr *n = (const void *)(buf + off);
 		uint64_t name = off + 12, desc, next;
@@ -38,9 +40,11 @@ static int find_note(const unsigned char *buf, size_t len, const Elf64_Phdr *ph,
 		if (n->n_type == KEEL_NOTE_ABI && n->n_namesz == sizeof KEEL_NOTE_NAME &&
 		    memcmp(buf + name, KEEL_NOTE_NAME, sizeof KEEL_NOTE_NAME) == 0 &&
 		    n->n_descsz >= sizeof(struct keel_abi_note)) {
-			const struct keel_abi_note *k = (const void *)(buf + desc);
-			*version = k->version;
-			*kvm_entry = k->kvm_entry;
+			struct keel_abi_note k; /* desc is only 4-byte aligned */
+
+			memcpy(&k, buf + desc, sizeof k);
+			*version = k.version;
+			*kvm_entry = k.kvm_entry;
 			return 1;
 		}
 		off = next;
@@ -77,7 +81,7 @@ int image_check(const unsigned char *buf, size_t len, struct image_info *info,
 			 eh->e_type == ET_DYN ? "position-independent" : "relocatable or other");
 		return -1;
 	}
-	if (eh->e_phentsize != sizeof *ph || eh->e_phnum == 0 ||
+	if (eh->e_phentsize != sizeof *ph || eh->e_phnum == 0 || eh->e_phoff % 8 ||
 	    !fits(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof *ph, len)) {
 		snprintf(err, errlen, "truncated or corrupt ELF (program headers outside the file)");
 		return -1;
