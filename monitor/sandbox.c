@@ -69,6 +69,14 @@ int sandbox_enter(int vcpu_fd, int report_fd)
 		JEQ((unsigned)report_fd, 0, 1),
 		ALLOW,
 		TRAP,
+		/* writev to the same: musl's stdio writes stderr with writev */
+		JEQ(__NR_writev, 0, 6),
+		LOAD(ARG_LO(0)),
+		JEQ(1, 2, 0),
+		JEQ(2, 1, 0),
+		JEQ((unsigned)report_fd, 0, 1),
+		ALLOW,
+		TRAP,
 		/* read(0) */
 		JEQ(__NR_read, 0, 4),
 		LOAD(ARG_LO(0)),
