@@ -252,6 +252,7 @@ case_stats_off() {
 	run --mem=16M stats
 	expect_ok 3
 	expect_err_empty
+	expect_out_lacks "keel: memory"
 }
 
 guest output all

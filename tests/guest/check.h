@@ -17,15 +17,14 @@ static unsigned checks_done;
 
 #define CHECK(expr)                                                                                \
 	do {                                                                                       \
-		int saved_errno_ = errno;                                                          \
 		checks_done++;                                                                     \
 		if (!(expr)) {                                                                     \
+			int errno_ = errno;                                                        \
 			fflush(stdout);                                                            \
 			fprintf(stderr, "%s:%d: CHECK(%s) failed (errno %d: %s)\n", __FILE__,      \
-				__LINE__, #expr, saved_errno_, strerror(saved_errno_));            \
+				__LINE__, #expr, errno_, strerror(errno_));                        \
 			exit(1);                                                                   \
 		}                                                                                  \
-		errno = saved_errno_;                                                              \
 	} while (0)
 
 /* A check with the two values printed when it fails. */
