@@ -28,7 +28,7 @@ build_sys_no_syscall() {
 
 # sys/syscalls.def lists every x86_64 call musl knows, with musl's number.
 build_syscalls_def_matches_musl() {
-	local musl=$TB/work/musl.txt def=$TB/work/def.txt
+	local musl=$W/musl.txt def=$W/def.txt
 	sed -n 's/^#define __NR_\([a-z0-9_]*\)[[:space:]]\{1,\}\([0-9]\{1,\}\)$/\2 \1/p' \
 		"$B/include/bits/syscall.h" | sort -n >"$musl"
 	sed -n 's/^SYSCALL( *\([0-9]*\), *\([a-z0-9_]*\),.*/\1 \2/p' sys/syscalls.def | sort -n >"$def"
@@ -62,8 +62,8 @@ build_image_layout() {
 }
 
 build_keel_cc_refuses_pie() {
-	run_host "$KEEL_CC" -shared -o "$TB/work/x.so" tests/guest/hello.c
+	run_host "$KEEL_CC" -shared -o "$W/x.so" tests/guest/hello.c
 	expect_status 2
 	expect_err_has "static, non-PIE"
-	[[ ! -e $TB/work/x.so ]] || note_fail "it wrote $TB/work/x.so"
+	[[ ! -e $W/x.so ]] || note_fail "it wrote $W/x.so"
 }

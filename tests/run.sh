@@ -65,9 +65,12 @@ summary() {
 # files $out and $err, the exit status in $status, the wall time in
 # seconds in $elapsed.
 
-mkdir -p "$TB/work"
-out=$TB/work/stdout
-err=$TB/work/stderr
+# Each run has its own scratch directory: engineers share build/.
+mkdir -p "$TB"
+W=$(mktemp -d "$TB/run.XXXXXX") || exit 1
+trap 'rm -rf "$W"' EXIT
+out=$W/stdout
+err=$W/stderr
 errf=$err # what stderr expectations read (see merged below)
 reason= skip_reason= status= elapsed=0 hung= merged=
 input=(true) # the command whose output is the image's stdin
@@ -107,11 +110,12 @@ first_err() { # the first line of stderr, for context
 }
 
 # run_host COMMAND...: runs a host command (keel-run itself, an image
-# run directly) with $input on stdin. A run still going after $limit
-# seconds is stopped (TERM, then KILL) and the test fails as hung.
+# run directly) with $input on stdin and a pipe (kept to 64 MiB) on
+# stdout. A run still going after $limit seconds is stopped (TERM, then
+# KILL) and the test fails as hung.
 run_host() {
 	local t0=$EPOCHREALTIME
-	"${input[@]}" | timeout -k 2 "$limit" "$@" 2>"$err" | cat >"$out"
+	"${input[@]}" | timeout -k 2 "$limit" "$@" 2>"$err" | head -c 64M >"$out"
 	status=${PIPESTATUS[1]}
 	elapsed=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
 	if awk -v e="$elapsed" -v l="$limit" 'BEGIN { exit !(e >= l - 0.2) }'; then
@@ -144,7 +148,7 @@ run() {
 	# stderr expectations then read keel-run's stderr and the console.
 	merged=${MERGED_CONSOLE[$target]:-}
 	if [[ -n $merged ]]; then
-		errf=$TB/work/stderr+console
+		errf=$W/stderr+console
 		cat "$err" "$out" >"$errf"
 	fi
 }
@@ -234,8 +238,9 @@ stale() {
 	return 1
 }
 
-if ! make -s all >"$TB/make.log" 2>&1; then
-	fail build/make "make all failed: $(grep -m1 -iE 'error|fail' "$TB/make.log")"
+if ! make -s all >"$W/make.log" 2>&1; then
+	cp "$W/make.log" "$TB/make-failed.log"
+	fail build/make "make all failed (log: $TB/make-failed.log): $(grep -m1 -iE 'error|fail' "$W/make.log")"
 	summary
 	exit 1
 fi
@@ -259,7 +264,8 @@ for src in tests/unit/*.c; do
 	stale "$bin" "$src" tests/unit/unit.h $link sys/*.h sys/syscalls.def monitor/*.h \
 		include/keel/*.h tests/run.sh || continue
 	throttle
-	{ gcc "${UNIT_CFLAGS[@]}" -o "$bin" "$src" $link >"$bin.log" 2>&1 || rm -f "$bin"; } &
+	{ gcc "${UNIT_CFLAGS[@]}" -o "$bin.$$" "$src" $link >"$bin.log" 2>&1 &&
+		mv -f "$bin.$$" "$bin" || rm -f "$bin" "$bin.$$"; } &
 done
 
 # Guest images, against the keel and libc that make just built.
@@ -269,7 +275,8 @@ for src in tests/guest/*.c; do
 	bin=$TB/guest/$name
 	stale "$bin" "$src" tests/guest/check.h "$B/lib/keel.o" "$B/lib/libc.a" "$KEEL_CC" || continue
 	throttle
-	{ "$KEEL_CC" "${GUEST_CFLAGS[@]}" -o "$bin" "$src" >"$bin.log" 2>&1 || rm -f "$bin"; } &
+	{ "$KEEL_CC" "${GUEST_CFLAGS[@]}" -o "$bin.$$" "$src" >"$bin.log" 2>&1 &&
+		mv -f "$bin.$$" "$bin" || rm -f "$bin" "$bin.$$"; } &
 done
 wait
 

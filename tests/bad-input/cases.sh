@@ -10,8 +10,9 @@ BAD_TESTS=(missing-file directory empty-file text-file host-binary host-static-b
 	mem-too-small-for-big-image target-bogus no-image options-but-no-image timeout-bad env-bad
 	help version)
 
-BI=$TB/bad-input
+BI=$W/bad-input # this run's spoiled images
 GOOD=$TB/guest/hello
+HOST_STATIC=$TB/bad-input/host-static # kept between runs
 
 # poke FILE OFFSET HEX: overwrites bytes of FILE at OFFSET (hex pairs,
 # "ff00..."), with printf and dd.
@@ -73,9 +74,11 @@ bad_prepare() {
 	poke "$BI/aarch64" 18 b700
 
 	# A static Linux executable that is not a keel image.
-	if [[ ! -x $BI/host-static ]]; then
+	if [[ ! -x $HOST_STATIC ]]; then
+		mkdir -p "$(dirname "$HOST_STATIC")"
 		printf 'int main(void) { return 0; }\n' >"$BI/host-static.c"
-		gcc -static -O2 -o "$BI/host-static" "$BI/host-static.c" >"$BI/host-static.log" 2>&1
+		gcc -static -O2 -o "$HOST_STATIC.$$" "$BI/host-static.c" >"$BI/host-static.log" 2>&1 &&
+			mv -f "$HOST_STATIC.$$" "$HOST_STATIC"
 	fi
 }
 
@@ -120,11 +123,11 @@ bad_host_binary() {
 }
 
 bad_host_static_binary() {
-	if [[ ! -x $BI/host-static ]]; then
+	if [[ ! -x $HOST_STATIC ]]; then
 		skip_reason="skipped: cannot link a static host program ($(head -1 "$BI/host-static.log"))"
 		return
 	fi
-	kr "$BI/host-static"
+	kr "$HOST_STATIC"
 	expect_refused "not a keel image" "keel ABI note"
 }
 

@@ -257,7 +257,7 @@ case_stats_off() {
 
 guest output all
 case_output() {
-	local want=$TB/work/output.want
+	local want=$W/output.want
 	run output 100000
 	expect_ok
 	{
@@ -314,8 +314,8 @@ case_sleep_is_idle() {
 	run sleeper 1000
 	expect_ok
 	expect_elapsed 1 3
-	{ time "$KEEL_RUN" --target="$target" "$TB/guest/sleeper" 1000 >/dev/null 2>&1; } 2>"$TB/work/time"
-	cpu=$(awk '{ print $1 + $2 }' "$TB/work/time")
+	{ time "$KEEL_RUN" --target="$target" "$TB/guest/sleeper" 1000 >/dev/null 2>&1; } 2>"$W/time"
+	cpu=$(awk '{ print $1 + $2 }' "$W/time")
 	awk -v c="$cpu" 'BEGIN { exit !(c < 0.3) }' || note_fail "sleeping 1 s took $cpu s of host CPU"
 }
 
