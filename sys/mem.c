@@ -84,8 +84,8 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags,
 /* Only the application's own pages may be unmapped or changed. */
 static int heap_range(uintptr_t addr, size_t len, size_t *n)
 {
-	if (addr % PAGE_SIZE || !len)
-		return -EINVAL;
+	if (addr % PAGE_SIZE || !len || len > mm_high() - mm_low())
+		return -EINVAL; /* (and PAGE_UP(len) cannot wrap to 0) */
 	*n = PAGE_UP(len) / PAGE_SIZE;
 	if (addr < mm_low() || addr >= mm_high() || *n > (mm_high() - addr) / PAGE_SIZE)
 		return -EINVAL;
@@ -121,6 +121,8 @@ SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len,
 		return -EINVAL;
 	if (!mm_is((void *)old, on, MM_HEAP))
 		return -EFAULT;
+	if (new_len > mm_high() - mm_low())
+		return -ENOMEM; /* (and PAGE_UP(new_len) cannot wrap to 0) */
 	nn = PAGE_UP(new_len) / PAGE_SIZE;
 	if (nn <= on) {
 		restore_access(old + nn * PAGE_SIZE, on - nn);
