@@ -46,7 +46,7 @@ void keel_start(const struct keel_boot *b)
 	static unsigned char random16[16];
 	char *stack;
 	long *v;
-	size_t nvec;
+	size_t nvec, npages;
 	int i, envc = 0;
 
 	keel_platform = b->platform;
@@ -56,10 +56,16 @@ void keel_start(const struct keel_boot *b)
 		    b->base_bytes))
 		keel_panic("memory region of %zu bytes is too small", b->mem_len);
 
-	stack = mm_alloc(MAIN_STACK_PAGES + 1, MM_STACK);
+	while (b->envp && b->envp[envc])
+		envc++;
+	/* argc, argv..., NULL, envp..., NULL, auxv pairs, AT_NULL: on top
+	 * of the stack, which grows by what they take. */
+	nvec = 1 + (size_t)b->argc + 1 + (size_t)envc + 1 + 2 * 8;
+	npages = MAIN_STACK_PAGES + PAGE_UP(nvec * sizeof(long) + 16) / PAGE_SIZE;
+	stack = mm_alloc(npages + 1, MM_STACK);
 	if (!stack)
 		keel_panic("the memory budget (%zu KiB) cannot hold the %lu KiB main stack",
-			   b->budget / 1024, MAIN_STACK_PAGES * PAGE_SIZE / 1024);
+			   b->budget / 1024, npages * PAGE_SIZE / 1024);
 	if (keel_platform->mem_protect)
 		keel_platform->mem_protect(stack, PAGE_SIZE, PROT_NONE);
 	fd_init();
@@ -69,11 +75,7 @@ void keel_start(const struct keel_boot *b)
 	else
 		keel_platform->entropy(random16, 16);
 
-	while (b->envp && b->envp[envc])
-		envc++;
-	/* argc, argv..., NULL, envp..., NULL, auxv pairs, AT_NULL */
-	nvec = 1 + (size_t)b->argc + 1 + (size_t)envc + 1 + 2 * 8;
-	v = (long *)(stack + (MAIN_STACK_PAGES + 1) * PAGE_SIZE) - nvec;
+	v = (long *)(stack + (npages + 1) * PAGE_SIZE) - nvec;
 	v = (long *)((uintptr_t)v & ~15UL);
 	*v = b->argc;
 	for (i = 0; i < b->argc; i++)
