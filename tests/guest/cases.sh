@@ -205,6 +205,16 @@ case_stdin() {
 	expect_out_has "bytes=3 "
 }
 
+# Input that arrives late: read blocks until it does.
+guest stdin-slow all
+case_stdin_slow() {
+	input=(bash -c 'sleep 0.3; printf abc')
+	run stdin
+	expect_ok
+	expect_out_has "first read: [abc]"
+	expect_elapsed 0.3 5
+}
+
 guest stdin-large all
 case_stdin_large() {
 	local n
@@ -297,6 +307,24 @@ case_fault_stack_overflow() {
 	expect_out $'faulting\n'
 	expect_err_has "keel: memory fault"
 	[[ $target == linux ]] && expect_err_has "stack overflow"
+}
+
+guest fault-divide-by-zero all
+case_fault_divide_by_zero() {
+	run fault div0
+	expect_status 136
+	expect_out $'faulting\n'
+	expect_err_has "keel: fatal"
+	expect_err_lines 1
+}
+
+guest fault-illegal-instruction all
+case_fault_illegal_instruction() {
+	run fault ill
+	expect_status 132
+	expect_out $'faulting\n'
+	expect_err_has "keel: fatal"
+	expect_err_lines 1
 }
 
 guest timeout all
