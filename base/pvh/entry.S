@@ -163,6 +163,32 @@ pvh_start64:
 	mov $PVH_SEL_TSS, %ax
 	ltr %ax
 
+	/* The local APIC timer, one-shot, counting nanoseconds (KVM's and
+	 * QEMU's APIC timers tick at 1 GHz; divide by 1), when x2APIC
+	 * exists: ring 3 then halts through the gate until the next
+	 * deadline instead of spinning. (TSC-deadline writes fault on some
+	 * nested hypervisors.) */
+	testl $(1 << 21), pvh_cpuid1_ecx(%rip)
+	jz 6f
+	mov $0x1b, %ecx /* IA32_APIC_BASE: enable, x2APIC mode */
+	rdmsr
+	or $0xc00, %eax
+	wrmsr
+	mov $0x80f, %ecx /* spurious vector 0xff, APIC on */
+	mov $0x1ff, %eax
+	xor %edx, %edx
+	wrmsr
+	mov $0x83e, %ecx /* divide by 1 */
+	mov $0xb, %eax
+	wrmsr
+	mov $0x832, %ecx /* LVT timer: periodic, vector 0x40 */
+	mov $(0x20000 | PVH_VEC_TIMER), %eax
+	wrmsr
+	mov $0x838, %ecx /* every 1 ms */
+	mov $1000000, %eax
+	wrmsr
+	movl $1, pvh_have_timer(%rip)
+6:
 	/* IDT: the 32 exception vectors, each to its 16-byte stub. */
 	lea pvh_idt(%rip), %rdi
 	lea pvh_exc_stubs(%rip), %rsi
@@ -181,6 +207,12 @@ pvh_start64:
 	inc %ecx
 	cmp $32, %ecx
 	jb 5b
+	lea pvh_idt + PVH_VEC_TIMER * 16(%rip), %rdi
+	lea pvh_timer_irq(%rip), %rax
+	call set_gate
+	lea pvh_idt + 0xff * 16(%rip), %rdi
+	lea pvh_spurious_irq(%rip), %rax
+	call set_gate
 	lidt pvh_idt_desc(%rip)
 
 	/* The syscall gate: ring 3 reaches ring 0 services through it. */
@@ -200,7 +232,7 @@ pvh_start64:
 
 	/* Off to ring 3 for good. */
 	push $PVH_SEL_UDATA
-	lea pvh_stack3_top(%rip), %rax
+	lea pvh_stack3_top - 8(%rip), %rax /* as if called: rsp = 8 mod 16 */
 	push %rax
 	push $0x2
 	push $PVH_SEL_UCODE
@@ -208,13 +240,39 @@ pvh_start64:
 	push %rax
 	iretq
 
+/* IDT gate at %rdi for handler %rax (ring 0, interrupt gate). */
+set_gate:
+	mov %ax, (%rdi)
+	movw $PVH_SEL_KCODE, 2(%rdi)
+	movw $0x8e00, 4(%rdi)
+	shr $16, %rax
+	mov %ax, 6(%rdi)
+	shr $16, %rax
+	mov %eax, 8(%rdi)
+	movl $0, 12(%rdi)
+	ret
+
+/* The timer only has to end a hlt: acknowledge it and return. */
+pvh_timer_irq:
+	push %rax
+	push %rcx
+	push %rdx
+	mov $0x80b, %ecx /* x2APIC EOI */
+	xor %eax, %eax
+	xor %edx, %edx
+	wrmsr
+	pop %rdx
+	pop %rcx
+	pop %rax
+	iretq
+pvh_spurious_irq:
+	iretq
+
 /*
- * syscall from ring 3: rcx = return rip, r11 = rflags, still on the
- * caller's stack (below its red zone we build an iret frame: sysret is
- * not usable on every nested hypervisor). rax = R0_MAGIC << 16 | svc.
- *   svc 0: set the fs base to rdi
- * Anything else is an application's raw syscall instruction: reported
- * like a fault (vector 0xff).
+ * syscall from ring 3 is never keel's: it is an application's raw
+ * syscall instruction, reported like a fault (vector 0xff). (On some
+ * nested hypervisors syscall does not even reach ring 0, so keel's own
+ * ring-0 services use the #UD gate below instead.)
  */
 	.globl pvh_ring0_entry
 pvh_ring0_entry:
@@ -226,20 +284,7 @@ pvh_ring0_entry:
 	push %r11
 	push $PVH_SEL_UCODE
 	push %rcx
-	mov %rax, %r10
-	shr $16, %r10
-	cmp $R0_MAGIC, %r10
-	jne 7f
-	cmp $((R0_MAGIC << 16) | 0), %eax
-	jne 7f
-	mov $MSR_FS_BASE, %ecx
-	mov %rdi, %rax
-	mov %rdi, %rdx
-	shr $32, %rdx
-	wrmsr
-	xor %eax, %eax
-	iretq
-7:	push $0
+	push $0
 	push $0xff
 	jmp pvh_exc_common
 
@@ -257,13 +302,53 @@ pvh_exc_stubs:
 	jmp pvh_exc_common
 	.endr
 
-/* Report from ring 3, on a clean stack: pvh_fault(vector, rip, cr2). */
+/*
+ * The ring-0 gate: `ud2; .byte 0x6b, SVC` raises #UD, which enters
+ * ring 0 on every hypervisor we met (int n and syscall do not).
+ *   svc 1: halt until the next interrupt (the APIC timer ticks every
+ *          millisecond while keel runs; its interrupt is masked in ring 3)
+ *   svc 0: set the fs base to rdi
+ */
 pvh_exc_common:
+	cmpq $6, (%rsp)
+	jne 9f
+	push %rax
+	mov 24(%rsp), %rax /* rip of the #UD */
+	cmpw $0x0b0f, (%rax)
+	jne 8f
+	cmpb $0x6b, 2(%rax)
+	jne 8f
+	addq $4, 24(%rsp)
+	cmpb $1, 3(%rax)
+	je 7f
+	cmpb $0, 3(%rax)
+	jne 8f
+	push %rcx
+	push %rdx
+	mov $MSR_FS_BASE, %ecx
+	mov %rdi, %rax
+	mov %rdi, %rdx
+	shr $32, %rdx
+	wrmsr
+	pop %rdx
+	pop %rcx
+	pop %rax
+	add $16, %rsp
+	iretq
+7:	sti
+	hlt
+	cli
+	pop %rax
+	add $16, %rsp
+	iretq
+8:	pop %rax
+9:
+/* Report from ring 3, on a clean stack: pvh_fault(vector, rip, cr2). */
 	mov (%rsp), %rdi
 	mov 16(%rsp), %rsi
 	mov %cr2, %rdx
 	push $PVH_SEL_UDATA
-	lea pvh_fault_stack_top(%rip), %rax
+	lea pvh_fault_stack_top - 8(%rip), %rax
 	push %rax
 	push $0x2
 	push $PVH_SEL_UCODE
@@ -289,11 +374,11 @@ pvh_gdt_desc:
 	.quad pvh_gdt
 	.p2align 3
 pvh_idt_desc:
-	.word 32 * 16 - 1
+	.word 256 * 16 - 1
 	.quad pvh_idt
 
 	.globl pvh_start_info, pvh_cpuid1_ecx, pvh_cpuid7_ebx, pvh_hv_max
-	.globl pvh_hv_sig, pvh_hv_features, pvh_tsc_khz_leaf, pvh_kvmclock
+	.globl pvh_hv_sig, pvh_hv_features, pvh_tsc_khz_leaf, pvh_kvmclock, pvh_have_timer
 	.p2align 2
 pvh_start_info: .long 0
 pvh_cpuid1_ecx: .long 0
@@ -303,6 +388,7 @@ pvh_hv_sig: .long 0, 0, 0
 pvh_hv_features: .long 0
 pvh_tsc_khz_leaf: .long 0
 pvh_kvmclock: .long 0
+pvh_have_timer: .long 0
 
 	.globl pvh_pvclock, pvh_wallclock, pvh_pml4, pvh_pdpt, pvh_pds
 	.bss
@@ -312,7 +398,7 @@ pvh_pdpt: .skip 4096
 pvh_pd0: .skip 4096
 pvh_pt0: .skip 4096
 pvh_pds: .skip 3 * 4096 /* GiB 1-3, filled by pvh.c */
-pvh_idt: .skip 32 * 16
+pvh_idt: .skip 256 * 16
 	.p2align 6
 pvh_tss: .skip TSS_LIMIT + 1
 	.p2align 6
