@@ -124,6 +124,8 @@ static ssize_t file_read(struct file *f, void *buf, size_t len)
 
 	if ((f->flags & O_ACCMODE) == O_WRONLY || !f->ops->read)
 		return -EBADF;
+	if (!len)
+		return 0; /* as on Linux: never waits for input */
 	while ((r = f->ops->read(f, buf, len)) == -EAGAIN &&
 	       !(f->flags & O_NONBLOCK) && f->ops->wait_mask)
 		time_wait(UINT64_MAX, f->ops->wait_mask);

@@ -215,6 +215,14 @@ case_stdin_slow() {
 	expect_elapsed 0.3 5
 }
 
+# A zero-length read with the input open but silent: 0 at once.
+guest stdin-zero-length all
+case_stdin_zero_length() {
+	input=(sleep 1)
+	run stdin zero
+	expect_ok
+}
+
 guest stdin-large all
 case_stdin_large() {
 	local n
