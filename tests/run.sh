@@ -74,13 +74,13 @@ err=$W/stderr
 errf=$err # what stderr expectations read (see merged below)
 reason= skip_reason= status= elapsed=0 hung= merged=
 input=(true) # the command whose output is the image's stdin
-limit=10     # seconds before a run counts as hung
+limit=8      # seconds before a run counts as hung
 
 begin_test() {
 	reason= skip_reason= status= elapsed=0 hung= merged=
 	errf=$err
 	input=(true)
-	limit=10
+	limit=8
 	: >"$out"
 	: >"$err"
 }
@@ -365,8 +365,8 @@ for entry in "${GUEST_CASES[@]}"; do
 			continue
 		fi
 		# A target that keeps hanging would take the suite's whole time.
-		if ((${target_hangs[$target]:-0} >= 3)); then
-			fail "$full" "not run: 3 earlier tests hung on --target=$target"
+		if ((${target_hangs[$target]:-0} >= 5)); then
+			fail "$full" "not run: 5 earlier tests hung on --target=$target"
 			continue
 		fi
 		platform=${PLATFORM[$target]}
