@@ -166,6 +166,32 @@ static void build_descriptors(struct vm *vm)
 	}
 }
 
+/* A raw syscall instruction lands here (LSTAR) and is reported like a
+ * fault; ring 0 or not (nested hypervisors differ), the port is open. */
+static void build_syscall_stub(struct vm *vm)
+{
+	static const uint8_t code[] = {
+		0xb0, KVM_VEC_SYSCALL,  /* mov $0xff, %al */
+		0x66, 0xba, 0xfe, 0x05, /* mov $KVM_PORT_FAULT, %dx */
+		0xee,                   /* out %al, %dx */
+		0xeb, 0xfe,             /* jmp . */
+	};
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[3];
+	} m = { .h.nmsrs = 3 };
+
+	memcpy(vm->mem + KVM_SYSCALL_STUB, code, sizeof code);
+	m.e[0].index = 0xc0000081; /* STAR */
+	m.e[0].data = (uint64_t)0x10 << 48 | (uint64_t)KVM_SEL_KCODE << 32;
+	m.e[1].index = 0xc0000082; /* LSTAR */
+	m.e[1].data = KVM_SYSCALL_STUB;
+	m.e[2].index = 0xc0000084; /* SFMASK */
+	m.e[2].data = 0x700;
+	if (ioctl(vm->vcpu, KVM_SET_MSRS, &m) != 3)
+		fail("KVM_SET_MSRS: cannot set up the syscall trap");
+}
+
 static void load_image(struct vm *vm, const unsigned char *elf, size_t len)
 {
 	const Elf64_Ehdr *eh = (const void *)elf;
@@ -266,7 +292,7 @@ static void set_cpu_state(struct vm *vm, uint64_t entry, int fsgsbase)
 	s.cr0 = 0x80050033; /* PG WP NE ET MP PE */
 	s.cr3 = KVM_PML4;
 	s.cr4 = 0x20 | 0x200 | 0x400 | (fsgsbase ? 0x10000 : 0); /* PAE OSFXSR OSXMMEXCPT */
-	s.efer = 0x500; /* LME LMA */
+	s.efer = 0x501; /* LME LMA SCE: syscall goes to KVM_SYSCALL_STUB */
 	if (ioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
 		fail("KVM_SET_SREGS: %s", strerror(errno));
 
@@ -330,8 +356,17 @@ static int guest_fault(struct vm *vm, unsigned vec)
 	int has_err = vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21;
 	const char *name = vec < 32 && exception_names[vec] ? exception_names[vec] : "exception";
 
-	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) == 0 && ioctl(vm->vcpu, KVM_GET_SREGS, &s) == 0 &&
-	    (frame = guest_ptr(vm, r.rsp, 6 * 8)))
+	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) || ioctl(vm->vcpu, KVM_GET_SREGS, &s)) {
+		fprintf(stderr, "keel: fatal %s (registers unreadable)\n", name);
+		return 128 + SIGSEGV;
+	}
+	if (vec == KVM_VEC_SYSCALL) {
+		fprintf(stderr, "keel: the application executed a raw syscall instruction at pc %#llx: "
+			"a keel image reaches the host only through keel\n",
+			(unsigned long long)r.rcx - 2);
+		return 159;
+	}
+	if ((frame = guest_ptr(vm, r.rsp, 6 * 8)))
 		rip = frame[has_err ? 1 : 0];
 	insn = guest_ptr(vm, rip, 2);
 	if (vec == 6 && insn && insn[0] == 0x0f && insn[1] == 0x05) {
@@ -623,6 +658,7 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 
 	build_page_tables(&vm);
 	build_descriptors(&vm);
+	build_syscall_stub(&vm);
 	load_image(&vm, elf, len);
 	bi = (struct kvm_boot_info *)(vm.mem + KVM_BOOT);
 	bi->magic = KVM_BOOT_MAGIC;

@@ -42,7 +42,8 @@ static void fatal(int sig, siginfo_t *si, void *ctx)
 		n = ksnprintf(line, sizeof line,
 			      "keel: the sandbox refused host system call %d (%s) at pc %p: "
 			      "a keel image reaches the host only through keel\n",
-			      si->si_syscall, syscall_name(si->si_syscall), (void *)pc);
+			      si->si_syscall, syscall_name(si->si_syscall),
+			      (void *)(pc - 2) /* the syscall instruction itself */);
 		break;
 	case SIGSEGV:
 	case SIGBUS:

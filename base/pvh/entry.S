@@ -276,17 +276,18 @@ pvh_spurious_irq:
  */
 	.globl pvh_ring0_entry
 pvh_ring0_entry:
-	mov %rsp, %r10
-	sub $128, %rsp
-	and $-16, %rsp
+	mov $0xff, %edi
+	lea -2(%rcx), %rsi
+	xor %edx, %edx
+	lea pvh_fault_stack_top - 64(%rip), %rsp
 	push $PVH_SEL_UDATA
-	push %r10
-	push %r11
+	lea pvh_fault_stack_top - 8(%rip), %rax
+	push %rax
+	push $0x2
 	push $PVH_SEL_UCODE
-	push %rcx
-	push $0
-	push $0xff
-	jmp pvh_exc_common
+	lea pvh_fault(%rip), %rax
+	push %rax
+	iretq
 
 /* Exception stubs, 16 bytes apart: [vector][error][rip][cs][rflags]... */
 	.p2align 4

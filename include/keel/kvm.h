@@ -19,6 +19,8 @@
 #define KVM_TSS_LIMIT (104 + 0x600 / 8)
 #define KVM_IDT 0x1200UL      /* 32 gates */
 #define KVM_STUBS 0x1400UL    /* 32 exception stubs of 16 bytes */
+#define KVM_SYSCALL_STUB 0x1600UL /* LSTAR: reports a raw syscall instruction */
+#define KVM_VEC_SYSCALL 0xff  /* "vector" the syscall stub reports */
 #define KVM_PML4 0x2000UL
 #define KVM_PDPT 0x3000UL
 #define KVM_PT0 0x4000UL      /* 4 KiB pages of the first 2 MiB */
