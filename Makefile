@@ -68,8 +68,9 @@ $(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP)
 	chmod +x $@
 
 MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c monitor/kvm.c \
-	monitor/sandbox.c monitor/child.c monitor/qemu.c
-# keel-run is linked statically against the host's musl where Debian's
+	monitor/sandbox.c monitor/child.c monitor/qemu.c monitor/linux.c
+# keel-run is linked at 1 GiB, clear of the images it loads into itself
+# (monitor/linux.c), and statically against the host's musl where Debian's
 # musl-tools is installed: a static glibc program spends ~0.4 ms in
 # cpuid before main on nested KVM. The kernel's uapi headers (linux/kvm.h)
 # come from linux-libc-dev through a directory of links.
@@ -90,7 +91,7 @@ $(UAPI)/.stamp:
 
 $(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h include/keel/kvm.h $(UAPI)/.stamp | deps-check
 	@mkdir -p $(dir $@)
-	$(MONITOR_CC) $(HCFLAGS) -static -o $@ $(MONITOR_SRCS)
+	$(MONITOR_CC) $(HCFLAGS) -static -Wl,-Ttext-segment=0x40000000 -o $@ $(MONITOR_SRCS)
 
 $(B)/apps/%: apps/%/*.c $(B)/bin/keel-cc $(B)/lib/keel.o
 	@mkdir -p $(dir $@)

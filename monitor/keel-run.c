@@ -1,7 +1,6 @@
 /*
- * keel-run: runs a keel image on a target. Today: the Linux-process
- * base (the image execs as a sandboxed process). The KVM monitor and
- * QEMU targets slot in beside run_linux().
+ * keel-run: runs a keel image on a target: the Linux-process base
+ * (linux.c), keel's own KVM monitor (kvm.c) or QEMU (qemu.c).
  *
  * Exit status: the application's; 2 for bad input (one line on
  * stderr); 124 when --timeout expires; 128+N when the image dies of
@@ -26,6 +25,7 @@
 #include "child.h"
 #include "image.h"
 #include "kvm.h"
+#include "linux.h"
 #include "options.h"
 #include "qemu.h"
 
@@ -59,49 +59,6 @@ static void fail(const char *fmt, ...)
 	exit(2);
 }
 
-static char **build_env(const struct options *o)
-{
-	static char opts[128];
-	char **env = calloc((size_t)o->nenv + 2, sizeof *env);
-	int i;
-
-	if (!env)
-		fail("out of memory");
-	snprintf(opts, sizeof opts, KEEL_OPTS_ENV "=mem=%llu stats=%d", o->mem, o->stats);
-	for (i = 0; i < o->nenv; i++)
-		env[i] = (char *)o->env[i];
-	env[i++] = opts;
-	env[i] = NULL;
-	return env;
-}
-
-/* The Linux-process base: the image is an ordinary static executable. */
-static int run_linux(const struct options *o)
-{
-	char **env = build_env(o);
-	pid_t pid;
-	int ws;
-
-	if (!o->timeout) {
-		execve(o->image, o->argv, env);
-		fail("%s: cannot execute: %s", o->image, strerror(errno));
-	}
-	pid = fork();
-	if (pid < 0)
-		fail("fork: %s", strerror(errno));
-	if (pid == 0) {
-		execve(o->image, o->argv, env);
-		fprintf(stderr, "%s: %s: cannot execute: %s\n", prog, o->image, strerror(errno));
-		_exit(2);
-	}
-	if (child_wait(pid, o->timeout, &ws) == CHILD_TIMED_OUT) {
-		fprintf(stderr, "%s: %s: timed out after %g s; stopped\n", prog, o->image,
-			o->timeout);
-		return 124;
-	}
-	return child_status(ws, "the image");
-}
-
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -130,9 +87,9 @@ int main(int argc, char **argv)
 	case TARGET_AUTO:
 		if (kvm_usable())
 			return kvm_run(&o, elf, len, &info);
-		return run_linux(&o);
+		return linux_run(&o, elf, len, &info);
 	case TARGET_LINUX:
-		return run_linux(&o);
+		return linux_run(&o, elf, len, &info);
 	case TARGET_KVM:
 		if (access("/dev/kvm", F_OK) != 0)
 			fail("--target=kvm: no /dev/kvm on this machine (use --target=linux)");

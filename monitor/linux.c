@@ -1,0 +1,194 @@
+/*
+ * --target=linux: the image is an ordinary static executable, so the
+ * kernel could exec it. keel-run saves that second exec by loading the
+ * image's segments into its own address space (keel-run itself is
+ * linked far above them, at 1 GiB) and jumping to its entry with the
+ * stack the kernel would have built; the image then installs its
+ * sandbox over the whole process. Under --timeout (a watcher must
+ * survive the image) or when the image's addresses are taken, it
+ * falls back to fork and execve.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <keel/abi.h>
+
+#include "child.h"
+#include "linux.h"
+
+#define PAGE 4096UL
+#define STACK_SIZE (256UL << 10)
+
+static void fail(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "keel-run: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static char **build_env(const struct options *o)
+{
+	static char opts[128];
+	char **env = calloc((size_t)o->nenv + 2, sizeof *env);
+	int i;
+
+	if (!env)
+		fail("%s%s", "out of memory", "");
+	snprintf(opts, sizeof opts, KEEL_OPTS_ENV "=mem=%llu stats=%d", o->mem, o->stats);
+	for (i = 0; i < o->nenv; i++)
+		env[i] = (char *)o->env[i];
+	env[i++] = opts;
+	env[i] = NULL;
+	return env;
+}
+
+static void enter(void *sp, uint64_t entry) __attribute__((noreturn));
+static void enter(void *sp, uint64_t entry)
+{
+	__asm__ __volatile__("mov %0, %%rsp\n\t"
+			     "xor %%edx, %%edx\n\t"
+			     "xor %%ebp, %%ebp\n\t"
+			     "jmp *%1"
+			     : : "r"(sp), "r"(entry) : "memory");
+	__builtin_unreachable();
+}
+
+static int prot_of(uint32_t f)
+{
+	return (f & PF_R ? PROT_READ : 0) | (f & PF_W ? PROT_WRITE : 0) |
+	       (f & PF_X ? PROT_EXEC : 0);
+}
+
+/* Maps the image where it is linked. 0, or -1 (nothing left mapped). */
+static int load(const unsigned char *elf, const struct image_info *info)
+{
+	const Elf64_Ehdr *eh = (const void *)elf;
+	const Elf64_Phdr *ph = (const void *)(elf + eh->e_phoff);
+	uint64_t lo = info->lo & ~(PAGE - 1), hi = (info->hi + PAGE - 1) & ~(PAGE - 1);
+	unsigned char *prot;
+	void *m;
+	int i;
+	uint64_t p;
+
+	m = mmap((void *)lo, hi - lo, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	if (m != (void *)lo) {
+		munmap(m, hi - lo);
+		return -1;
+	}
+	prot = calloc((hi - lo) / PAGE, 1);
+	if (!prot) {
+		munmap(m, hi - lo);
+		return -1;
+	}
+	for (i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		memcpy((void *)ph[i].p_vaddr, elf + ph[i].p_offset, ph[i].p_filesz);
+		for (p = ph[i].p_vaddr & ~(PAGE - 1); p < ph[i].p_vaddr + ph[i].p_memsz; p += PAGE)
+			prot[(p - lo) / PAGE] |= (unsigned char)prot_of(ph[i].p_flags);
+	}
+	for (p = lo; p < hi;) { /* one call per run of equal protection */
+		uint64_t q = p + PAGE;
+		unsigned char pr = prot[(p - lo) / PAGE];
+
+		while (q < hi && prot[(q - lo) / PAGE] == pr)
+			q += PAGE;
+		mprotect((void *)p, q - p, pr);
+		p = q;
+	}
+	free(prot);
+	return 0;
+}
+
+/* The stack the kernel builds for a new process: argc, argv, envp,
+ * auxv (what keel's Linux base reads: AT_RANDOM), then the strings. */
+static void *build_stack(const struct options *o, char **env, const struct image_info *info)
+{
+	char *top, *s;
+	long *v;
+	size_t strs = 16, nenv = 0, nv;
+	int i;
+	char *base = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (base == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < o->argc; i++)
+		strs += strlen(o->argv[i]) + 1;
+	for (; env[nenv]; nenv++)
+		strs += strlen(env[nenv]) + 1;
+	nv = 1 + (size_t)o->argc + 1 + nenv + 1 + 2 * 4;
+	if (strs + nv * 8 + 64 > STACK_SIZE) {
+		munmap(base, STACK_SIZE);
+		return NULL;
+	}
+	top = base + STACK_SIZE;
+	s = top - strs;
+	v = (long *)(((uintptr_t)s - nv * 8) & ~15UL);
+	v[0] = o->argc;
+	if (getrandom(s, 16, 0) != 16)
+		memset(s, 0, 16);
+	v[3 + o->argc + nenv + 0] = AT_RANDOM;
+	v[3 + o->argc + nenv + 1] = (long)s;
+	s += 16;
+	for (i = 0; i < o->argc; i++) {
+		v[1 + i] = (long)s;
+		s = stpcpy(s, o->argv[i]) + 1;
+	}
+	v[1 + o->argc] = 0;
+	for (i = 0; i < (int)nenv; i++) {
+		v[2 + o->argc + i] = (long)s;
+		s = stpcpy(s, env[i]) + 1;
+	}
+	v[2 + o->argc + nenv] = 0;
+	v[3 + o->argc + nenv + 2] = AT_ENTRY;
+	v[3 + o->argc + nenv + 3] = (long)info->entry;
+	v[3 + o->argc + nenv + 4] = AT_NULL;
+	v[3 + o->argc + nenv + 5] = 0;
+	return v;
+}
+
+int linux_run(const struct options *o, const unsigned char *elf, size_t len,
+	      const struct image_info *info)
+{
+	char **env = build_env(o);
+	pid_t pid;
+	int ws;
+
+	if (!o->timeout && !getenv("KEEL_RUN_EXEC")) {
+		void *sp;
+
+		if (load(elf, info) == 0 && (sp = build_stack(o, env, info)))
+			enter(sp, info->entry);
+		/* fall back to the kernel's loader */
+	}
+	if (!o->timeout) {
+		execve(o->image, o->argv, env);
+		fail("%s: cannot execute: %s", o->image, strerror(errno));
+	}
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s%s", strerror(errno), "");
+	if (pid == 0) {
+		execve(o->image, o->argv, env);
+		fprintf(stderr, "keel-run: %s: cannot execute: %s\n", o->image, strerror(errno));
+		_exit(2);
+	}
+	if (child_wait(pid, o->timeout, &ws) == CHILD_TIMED_OUT) {
+		fprintf(stderr, "keel-run: %s: timed out after %g s; stopped\n", o->image,
+			o->timeout);
+		return 124;
+	}
+	return child_status(ws, "the image");
+}
