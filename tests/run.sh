@@ -31,9 +31,15 @@ KEEL_RUN=$B/bin/keel-run
 KEEL_CC=$B/bin/keel-cc
 TARGETS=(linux kvm qemu)
 
+usage() { sed -n '2,/^set -u/p' "$top/tests/run.sh" | sed '$d; s/^# \{0,1\}//'; }
 pattern=${1:-}
-if [[ $# -gt 1 || $pattern == -h || $pattern == --help ]]; then
-	sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
+if [[ $pattern == -h || $pattern == --help ]]; then
+	usage
+	exit 0
+fi
+[[ "" =~ $pattern ]]
+if [[ $# -gt 1 || $? == 2 ]]; then
+	usage >&2
 	exit 2
 fi
 npass=0 nfail=0 nskip=0

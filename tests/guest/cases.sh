@@ -260,7 +260,7 @@ case_tty_terminal() {
 
 guest stats all
 case_stats() {
-	local peak heap_peak heap_now
+	local peak heap_peak heap_now now
 	run --stats --mem=16M stats
 	expect_ok 3
 	expect_err_line "keel: exit status 3 after [0-9]+\.[0-9]{3} ms on $platform"
@@ -274,6 +274,10 @@ case_stats() {
 	((${heap_peak:-0} >= 4096)) || note_fail "heap peak ${heap_peak:-?} KiB after using 4096 KiB"
 	[[ $heap_now == 0 ]] || note_fail "heap now ${heap_now:-?} KiB after freeing all of it"
 	((${peak:-0} >= 4096 && ${peak:-99999} <= 16384)) || note_fail "total peak ${peak:-?} KiB"
+	# What is held at exit, summed over the owners, fits the peak.
+	now=$(sed -n 's/^keel:   [a-z]* *peak *[0-9]* KiB *now *\([0-9]*\) KiB.*/\1/p' "$errf" |
+		awk '{ s += $1 } END { print s + 0 }')
+	((now > 0 && now <= ${peak:-0})) || note_fail "$now KiB held at exit, peak ${peak:-?} KiB"
 }
 
 guest stats-off all
