@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,8 +155,14 @@ int image_check_file(const char *path, struct image_info *info, char *err,
 
 	if (image_read(path, &buf, &len, info, err, errlen))
 		return -1;
-	free(buf);
+	image_release(buf, len);
 	return 0;
+}
+
+void image_release(unsigned char *buf, size_t len)
+{
+	if (len)
+		munmap(buf, len);
 }
 
 int image_read(const char *path, unsigned char **out, size_t *outlen,
@@ -164,7 +171,6 @@ int image_read(const char *path, unsigned char **out, size_t *outlen,
 	struct stat st;
 	unsigned char *buf;
 	size_t got = 0;
-	ssize_t r;
 	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -184,18 +190,17 @@ int image_read(const char *path, unsigned char **out, size_t *outlen,
 		close(fd);
 		return -1;
 	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		snprintf(err, errlen, "out of memory reading the image");
-		close(fd);
+	/* Mapped, not read: only the pages looked at are touched. */
+	got = (size_t)st.st_size;
+	buf = got ? mmap(NULL, got, PROT_READ, MAP_PRIVATE, fd, 0) : (unsigned char *)"";
+	close(fd);
+	if (buf == MAP_FAILED) {
+		snprintf(err, errlen, "cannot map the image: %s", strerror(errno));
 		return -1;
 	}
-	while (got < (size_t)st.st_size && (r = read(fd, buf + got, st.st_size - got)) > 0)
-		got += (size_t)r;
-	close(fd);
 	rc = image_check(buf, got, info, err, errlen);
 	if (rc) {
-		free(buf);
+		image_release(buf, got);
 		return rc;
 	}
 	*out = buf;

@@ -24,9 +24,10 @@ int image_check(const unsigned char *buf, size_t len, struct image_info *info,
 int image_check_file(const char *path, struct image_info *info, char *err,
 		     size_t errlen);
 
-/* As image_check_file, keeping the file's bytes in *buf (malloc'd,
- * the caller frees) and its length in *len. */
+/* As image_check_file, keeping the file's bytes in *buf (mapped
+ * read-only; image_release() unmaps them) and its length in *len. */
 int image_read(const char *path, unsigned char **buf, size_t *len,
 	       struct image_info *info, char *err, size_t errlen);
+void image_release(unsigned char *buf, size_t len);
 
 #endif

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,48 +68,63 @@ static int prot_of(uint32_t f)
 	       (f & PF_X ? PROT_EXEC : 0);
 }
 
-/* Maps the image where it is linked. 0, or -1 (nothing left mapped). */
-static int load(const unsigned char *elf, const struct image_info *info)
+/*
+ * Maps the image where it is linked, as the kernel's loader would: file
+ * pages mapped privately from the page cache (copying them into fresh
+ * anonymous memory costs a page fault each, which is dear on nested
+ * KVM), bss zeroed. 0, or -1 when the kernel's loader must do it.
+ */
+static int load(const char *path, const unsigned char *elf, const struct image_info *info)
 {
 	const Elf64_Ehdr *eh = (const void *)elf;
 	const Elf64_Phdr *ph = (const void *)(elf + eh->e_phoff);
 	uint64_t lo = info->lo & ~(PAGE - 1), hi = (info->hi + PAGE - 1) & ~(PAGE - 1);
-	unsigned char *prot;
-	void *m;
-	int i;
-	uint64_t p;
+	uint64_t prev_end = 0;
+	int i, fd;
 
-	m = mmap((void *)lo, hi - lo, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (m == MAP_FAILED)
-		return -1;
-	if (m != (void *)lo) {
-		munmap(m, hi - lo);
-		return -1;
-	}
-	prot = calloc((hi - lo) / PAGE, 1);
-	if (!prot) {
-		munmap(m, hi - lo);
-		return -1;
-	}
 	for (i = 0; i < eh->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD)
 			continue;
-		memcpy((void *)ph[i].p_vaddr, elf + ph[i].p_offset, ph[i].p_filesz);
-		for (p = ph[i].p_vaddr & ~(PAGE - 1); p < ph[i].p_vaddr + ph[i].p_memsz; p += PAGE)
-			prot[(p - lo) / PAGE] |= (unsigned char)prot_of(ph[i].p_flags);
+		if ((ph[i].p_vaddr - ph[i].p_offset) % PAGE || (ph[i].p_vaddr & ~(PAGE - 1)) < prev_end)
+			return -1; /* shares a page with the previous segment */
+		prev_end = (ph[i].p_vaddr + ph[i].p_memsz + PAGE - 1) & ~(PAGE - 1);
 	}
-	for (p = lo; p < hi;) { /* one call per run of equal protection */
-		uint64_t q = p + PAGE;
-		unsigned char pr = prot[(p - lo) / PAGE];
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (mmap((void *)lo, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		 -1, 0) != (void *)lo)
+		goto fail;
+	for (i = 0; i < eh->e_phnum; i++) {
+		uint64_t page = ph[i].p_vaddr & ~(PAGE - 1), skew = ph[i].p_vaddr - page;
+		uint64_t file_end = ph[i].p_vaddr + ph[i].p_filesz;
+		uint64_t file_pages = (skew + ph[i].p_filesz + PAGE - 1) & ~(PAGE - 1);
+		uint64_t mem_end = (ph[i].p_vaddr + ph[i].p_memsz + PAGE - 1) & ~(PAGE - 1);
+		int prot = prot_of(ph[i].p_flags);
 
-		while (q < hi && prot[(q - lo) / PAGE] == pr)
-			q += PAGE;
-		mprotect((void *)p, q - p, pr);
-		p = q;
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (file_pages &&
+		    mmap((void *)page, file_pages, prot | (ph[i].p_memsz > ph[i].p_filesz ? PROT_WRITE : 0),
+			 MAP_PRIVATE | MAP_FIXED, fd, (off_t)(ph[i].p_offset - skew)) != (void *)page)
+			goto fail;
+		if (ph[i].p_memsz > ph[i].p_filesz) {
+			if (file_end % PAGE)
+				memset((void *)file_end, 0, PAGE - file_end % PAGE);
+			if (page + file_pages < mem_end &&
+			    mmap((void *)(page + file_pages), mem_end - page - file_pages, prot,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+				goto fail;
+			if (!(prot & PROT_WRITE) && file_pages)
+				mprotect((void *)page, file_pages, prot);
+		}
 	}
-	free(prot);
+	close(fd);
 	return 0;
+fail:
+	munmap((void *)lo, hi - lo);
+	close(fd);
+	return -1;
 }
 
 /* The stack the kernel builds for a new process: argc, argv, envp,
@@ -169,7 +185,7 @@ int linux_run(const struct options *o, const unsigned char *elf, size_t len,
 	if (!o->timeout && !getenv("KEEL_RUN_EXEC")) {
 		void *sp;
 
-		if (load(elf, info) == 0 && (sp = build_stack(o, env, info)))
+		if (load(o->image, elf, info) == 0 && (sp = build_stack(o, env, info)))
 			enter(sp, info->entry);
 		/* fall back to the kernel's loader */
 	}
