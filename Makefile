@@ -23,7 +23,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -nostdinc -isystem $(MUSL)/in
 HCFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude
 
 SYS_SRCS := $(wildcard sys/*.c)
-BASE_SRCS := $(wildcard base/linux/*.c base/kvm/*.c base/pvh/*.c)
+BASE_SRCS := $(wildcard base/linux/*.c base/kvm/*.c base/pvh/*.c base/virtio/*.c)
 BASE_ASM := $(wildcard base/pvh/*.S)
 KEEL_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(SYS_SRCS) $(BASE_SRCS)) \
 	$(patsubst %.S,$(B)/obj/%.o,$(BASE_ASM))
@@ -62,13 +62,13 @@ $(B)/lib/keel.o: $(KEEL_OBJS)
 
 $(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP)
 	@mkdir -p $(dir $@) $(B)/include/keel
-	cp include/keel/keel.h include/keel/abi.h $(B)/include/keel/
+	cp include/keel/keel.h include/keel/abi.h include/keel/platform.h $(B)/include/keel/
 	sed -e 's|@CC@|$(CC)|g' -e 's|@GCC_INCLUDE@|$(GCC_INCLUDE)|g' \
 	    -e 's|@LIBGCC@|$(LIBGCC)|g' $< > $@
 	chmod +x $@
 
 MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c monitor/kvm.c \
-	monitor/sandbox.c monitor/child.c monitor/qemu.c monitor/linux.c
+	monitor/sandbox.c monitor/child.c monitor/qemu.c monitor/linux.c monitor/blk.c
 # keel-run is linked at 1 GiB, clear of the images it loads into itself
 # (monitor/linux.c), and statically against the host's musl where Debian's
 # musl-tools is installed: a static glibc program spends ~0.4 ms in

@@ -40,6 +40,8 @@ static const char usage[] =
 	"  --mem=SIZE       the whole memory budget, e.g. 16M, 1G (default 64M)\n"
 	"  --stats          print memory use per owner and run time at exit\n"
 	"  --timeout=SECS   stop the image after SECS seconds (exit status 124)\n"
+	"  --disk=FILE      give the guest FILE as block device 0 (read-only if\n"
+	"                   FILE is not writable)\n"
 	"  --env=NAME=VALUE put NAME in the application's environment (repeatable;\n"
 	"                   the host environment is not passed on)\n"
 	"  --help, --version\n";
@@ -77,6 +79,8 @@ int main(int argc, char **argv)
 		printf("keel-run %s (keel ABI %d)\n", KEEL_VERSION, KEEL_ABI_VERSION);
 		return 0;
 	}
+	if (o.disk && access(o.disk, R_OK) != 0)
+		fail("--disk=%s: %s", o.disk, strerror(errno));
 	if (image_read(o.image, &elf, &len, &info, err, sizeof err))
 		fail("%s: %s", o.image, err);
 	if (info.hi - info.lo + MIN_MEM > o.mem)

@@ -31,21 +31,13 @@
 
 #include "kvm.h"
 #include "sandbox.h"
+#include "vm.h"
 
 #define PTE_P 0x1
 #define PTE_RW 0x2
 #define PTE_US 0x4
 #define PTE_PS 0x80
 #define PTE_USER (PTE_P | PTE_RW | PTE_US)
-
-struct vm {
-	int kvm, vmfd, vcpu;
-	struct kvm_run *run;
-	uint8_t *mem;
-	uint64_t mem_size;
-	uint64_t exits, exits_by_port[8];
-	double t0, t_setup, t_end;
-};
 
 static volatile sig_atomic_t timed_out;
 static struct kvm_run *volatile run_for_signal;
@@ -74,14 +66,6 @@ static void fail(const char *fmt, ...)
 	if (write(2, "keel-run: ", 10) < 0 || write(2, line, (size_t)n) < 0)
 		_exit(2);
 	_exit(2);
-}
-
-/* The one place guest addresses become host pointers. */
-static void *guest_ptr(const struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (gpa > vm->mem_size || len > vm->mem_size - gpa)
-		return NULL;
-	return vm->mem + gpa;
 }
 
 int kvm_usable(void)
@@ -480,6 +464,10 @@ static int64_t hc_setfs(struct vm *vm, struct kvm_hcall *h)
 
 static void print_stats(struct vm *vm, int status)
 {
+	if (vm->blk)
+		fprintf(stderr, "keel-run: kvm: disk: %llu requests in %llu notifications, %llu KiB\n",
+			(unsigned long long)vm->blk->requests, (unsigned long long)vm->blk->batches,
+			(unsigned long long)(vm->blk->bytes >> 10));
 	fprintf(stderr,
 		"keel-run: kvm: monitor setup %.3f ms, guest run %.3f ms, %llu VM exits "
 		"(console %llu, wait %llu, read %llu, entropy %llu, other %llu)\n",
@@ -516,7 +504,7 @@ static int run_loop(struct vm *vm, const struct options *o)
 				fprintf(stderr, "keel-run: the guest read from port %#x, which keel does not offer; stopping it\n", port);
 				return 2;
 			}
-			if (port >= KVM_PORT_CONSOLE && port <= KVM_PORT_SETFS)
+			if (port >= KVM_PORT_CONSOLE && port <= KVM_PORT_NOTIFY)
 				vm->exits_by_port[port - KVM_PORT_CONSOLE]++;
 			switch (port) {
 			case KVM_PORT_CONSOLE: h->ret = hc_console(vm, h); break;
@@ -530,6 +518,17 @@ static int run_loop(struct vm *vm, const struct options *o)
 			case KVM_PORT_WINSIZE: h->ret = hc_winsize(vm, h); break;
 			case KVM_PORT_ENTROPY: h->ret = hc_entropy(vm, h); break;
 			case KVM_PORT_SETFS: h->ret = hc_setfs(vm, h); break;
+			case KVM_PORT_QUEUE:
+				if (h->a[0] != 0 || h->a[1] != 0 || !vm->blk)
+					h->ret = -ENODEV;
+				else
+					h->ret = vm_queue_setup(vm, &vm->blk->q, h->a);
+				break;
+			case KVM_PORT_NOTIFY:
+				if (h->a[0] == 0 && h->a[1] == 0 && vm->blk)
+					blk_notify(vm, vm->blk);
+				h->ret = 0;
+				break;
 			case KVM_PORT_FAULT:
 				return guest_fault(vm, *((uint8_t *)run + run->io.data_offset));
 			default:
@@ -667,6 +666,17 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	bi->tsc_khz = (uint64_t)tsc_khz;
 	bi->stats = (uint64_t)o->stats;
 	bi->ttys = (uint64_t)(isatty(0) | isatty(1) << 1 | isatty(2) << 2);
+	if (o->disk) {
+		static struct vm_blk blk;
+		int r = blk_open(&blk, o->disk);
+
+		if (r)
+			fail("--disk=%s: %s", o->disk, r == -EINVAL ? "not a regular file or block device" : strerror(-r));
+		vm.blk = &blk;
+		bi->devs[0].type = KVM_DEV_BLK;
+		bi->devs[0].flags = blk.read_only ? KVM_DEV_READ_ONLY : 0;
+		bi->devs[0].sectors = blk.sectors;
+	}
 	build_args(&vm, o, bi);
 	set_cpu_state(&vm, info->kvm_entry, fsgsbase);
 
@@ -682,7 +692,7 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
 	if (getenv("KEEL_RUN_NO_SANDBOX") == NULL) {
-		int r = sandbox_enter(vm.vcpu, report_fd);
+		int r = sandbox_enter(vm.vcpu, report_fd, vm.blk ? vm.blk->fd : -1);
 		if (r)
 			fail("cannot enter the monitor's seccomp sandbox: %s", strerror(-r));
 	}

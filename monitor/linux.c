@@ -35,15 +35,34 @@ static void fail(const char *fmt, const char *a, const char *b)
 	exit(2);
 }
 
+/* The disk is handed over as an open fd the image's sandbox allows. */
+static int open_disk(const char *path, int *ro)
+{
+	int fd = open(path, O_RDWR);
+
+	*ro = 0;
+	if (fd < 0 && (errno == EACCES || errno == EROFS)) {
+		fd = open(path, O_RDONLY);
+		*ro = 1;
+	}
+	if (fd < 0)
+		fail("--disk=%s: %s", path, strerror(errno));
+	return fd;
+}
+
 static char **build_env(const struct options *o)
 {
-	static char opts[128];
+	static char opts[160];
 	char **env = calloc((size_t)o->nenv + 2, sizeof *env);
-	int i;
+	int i, n;
 
 	if (!env)
 		fail("%s%s", "out of memory", "");
-	snprintf(opts, sizeof opts, KEEL_OPTS_ENV "=mem=%llu stats=%d", o->mem, o->stats);
+	n = snprintf(opts, sizeof opts, KEEL_OPTS_ENV "=mem=%llu stats=%d", o->mem, o->stats);
+	if (o->disk) {
+		int ro, fd = open_disk(o->disk, &ro);
+		snprintf(opts + n, sizeof opts - (size_t)n, " disk=%d ro=%d", fd, ro);
+	}
 	for (i = 0; i < o->nenv; i++)
 		env[i] = (char *)o->env[i];
 	env[i++] = opts;

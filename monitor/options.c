@@ -105,6 +105,12 @@ int options_parse(int argc, char **argv, struct options *o, char *err,
 				snprintf(err, errlen, "bad --timeout '%s' (seconds, e.g. 10 or 0.5)", v);
 				return -1;
 			}
+		} else if ((v = value(a, "--disk"))) {
+			if (!*v) {
+				snprintf(err, errlen, "--disk needs a file (--disk=FILE)");
+				return -1;
+			}
+			o->disk = v;
 		} else if ((v = value(a, "--env"))) {
 			if (!strchr(v, '=') || v[0] == '=') {
 				snprintf(err, errlen, "bad --env '%s' (NAME=VALUE)", v);

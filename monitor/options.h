@@ -19,6 +19,7 @@ struct options {
 	int help, version;
 	const char *env[MAX_ENV];
 	int nenv;
+	const char *disk; /* --disk=FILE, or NULL */
 	const char *image;
 	int argc; /* the application's argv: image path first */
 	char **argv;

@@ -42,7 +42,7 @@ static void refused(int sig, siginfo_t *si, void *ctx)
 	_exit(159);
 }
 
-int sandbox_enter(int vcpu_fd, int report_fd)
+int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd)
 {
 	struct sock_filter f[] = {
 		LOAD(ARCH),
@@ -75,6 +75,16 @@ int sandbox_enter(int vcpu_fd, int report_fd)
 		JEQ(1, 2, 0),
 		JEQ(2, 1, 0),
 		JEQ((unsigned)report_fd, 0, 1),
+		ALLOW,
+		TRAP,
+		/* the disk: reads, writes and flushes of its fd only */
+		JEQ(__NR_pread64, 4, 0),
+		JEQ(__NR_pwrite64, 3, 0),
+		JEQ(__NR_preadv, 2, 0),
+		JEQ(__NR_pwritev, 1, 0),
+		JEQ(__NR_fdatasync, 0, 4),
+		LOAD(ARG_LO(0)),
+		JEQ((unsigned)disk_fd, 0, 1),
 		ALLOW,
 		TRAP,
 		/* read(0) */

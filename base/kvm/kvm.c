@@ -10,6 +10,8 @@
 #include <keel/kvm.h>
 #include <keel/platform.h>
 
+#include "../virtio/blk.h"
+
 static volatile struct kvm_hcall *const hc = (struct kvm_hcall *)KVM_HCALL;
 static const struct kvm_boot_info *const boot = (struct kvm_boot_info *)KVM_BOOT;
 
@@ -146,14 +148,66 @@ static long no_send(unsigned dev, const struct keel_frame *f, unsigned n)
 	return -ENODEV;
 }
 
-static int no_block(unsigned dev, struct keel_block_info *info)
+/* Block device 0: a virtio-blk ring the monitor processes on notify. */
+static struct vblk blk;
+static int blk_state; /* 0 not yet, 1 ready, -errno failed */
+
+static void blk_kick(struct vblk *b)
 {
-	return -ENODEV;
+	hc->a[0] = 0;
+	hc->a[1] = 0;
+	hcall(KVM_PORT_NOTIFY);
 }
 
-static long no_reqs(unsigned dev, struct keel_block_req **r, unsigned n)
+static int blk_ready(unsigned dev)
 {
-	return -ENODEV;
+	const struct kvm_dev *d = &boot->devs[0];
+
+	if (dev != 0 || d->type != KVM_DEV_BLK)
+		return -ENODEV;
+	if (blk_state == 0) {
+		blk_state = vblk_init(&blk, 128);
+		if (blk_state == 0) {
+			blk.sectors = d->sectors;
+			blk.read_only = !!(d->flags & KVM_DEV_READ_ONLY);
+			blk.notify = blk_kick;
+			hc->a[0] = 0;
+			hc->a[1] = 0;
+			hc->a[2] = blk.q.num;
+			hc->a[3] = (uintptr_t)blk.q.desc;
+			hc->a[4] = (uintptr_t)blk.q.avail;
+			hc->a[5] = (uintptr_t)blk.q.used;
+			blk_state = (int)hcall(KVM_PORT_QUEUE);
+		}
+		blk_state = blk_state ? blk_state : 1;
+	}
+	return blk_state < 0 ? blk_state : 0;
+}
+
+static int block_info(unsigned dev, struct keel_block_info *info)
+{
+	int r = blk_ready(dev);
+
+	if (r)
+		return r;
+	info->sectors = blk.sectors;
+	info->max_batch = blk.q.num / 3;
+	info->read_only = blk.read_only;
+	return 0;
+}
+
+static long block_submit(unsigned dev, struct keel_block_req **reqs, unsigned n)
+{
+	int r = blk_ready(dev);
+
+	return r ? r : vblk_submit(&blk, reqs, n);
+}
+
+static long block_complete(unsigned dev, struct keel_block_req **reqs, unsigned n)
+{
+	int r = blk_ready(dev);
+
+	return r ? r : vblk_complete(&blk, reqs, n);
 }
 
 static const struct keel_platform kvm_platform = {
@@ -171,9 +225,9 @@ static const struct keel_platform kvm_platform = {
 	.net_info = no_net,
 	.net_send = no_send,
 	.net_recv = no_frames,
-	.block_info = no_block,
-	.block_submit = no_reqs,
-	.block_complete = no_reqs,
+	.block_info = block_info,
+	.block_submit = block_submit,
+	.block_complete = block_complete,
 };
 
 void kvm_entry(void)

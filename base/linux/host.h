@@ -34,11 +34,15 @@ static inline long host_syscall6(long n, long a1, long a2, long a3, long a4,
 /* Host numbers, so this file needs no host headers. */
 #define HOST_read 0
 #define HOST_write 1
+#define HOST_fstat 5
 #define HOST_mmap 9
 #define HOST_mprotect 10
 #define HOST_rt_sigaction 13
 #define HOST_rt_sigreturn 15
 #define HOST_ioctl 16
+#define HOST_pread64 17
+#define HOST_pwrite64 18
+#define HOST_fdatasync 75
 #define HOST_sigaltstack 131
 #define HOST_prctl 157
 #define HOST_arch_prctl 158
@@ -50,6 +54,9 @@ static inline long host_syscall6(long n, long a1, long a2, long a3, long a4,
 #define HOST_seccomp 317
 
 void linux_clock_init(void);
+/* The disk keel-run handed over (fd, or -1), set before the sandbox. */
+void linux_disk_init(int fd, int read_only);
+extern int linux_disk_fd;
 void linux_seccomp_install(void);
 void linux_faults_install(void);
 void linux_write_all(int fd, const void *buf, size_t len);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <keel/platform.h>
@@ -153,14 +154,89 @@ static long no_send(unsigned dev, const struct keel_frame *f, unsigned n)
 	return -ENODEV;
 }
 
-static int no_block(unsigned dev, struct keel_block_info *info)
+/* Block device 0: the file keel-run opened, read and written with
+ * pread/pwrite as requests are submitted; completions queue up. */
+int linux_disk_fd = -1;
+static int disk_ro;
+static uint64_t disk_sectors;
+static struct keel_block_req *done[64];
+static unsigned done_head, done_count;
+
+void linux_disk_init(int fd, int read_only)
 {
-	return -ENODEV;
+	struct stat st;
+
+	if (host_syscall(HOST_fstat, fd, &st) < 0)
+		return;
+	linux_disk_fd = fd;
+	disk_ro = read_only;
+	disk_sectors = (uint64_t)st.st_size / 512;
 }
 
-static long no_reqs(unsigned dev, struct keel_block_req **r, unsigned n)
+static int block_info(unsigned dev, struct keel_block_info *info)
 {
-	return -ENODEV;
+	if (dev != 0 || linux_disk_fd < 0)
+		return -ENODEV;
+	info->sectors = disk_sectors;
+	info->max_batch = sizeof done / sizeof done[0];
+	info->read_only = disk_ro;
+	return 0;
+}
+
+static int block_do(struct keel_block_req *r)
+{
+	size_t off = 0;
+	long n;
+
+	if (r->op == KEEL_BLOCK_FLUSH)
+		return host_syscall(HOST_fdatasync, linux_disk_fd) < 0 ? -EIO : 0;
+	if (r->op == KEEL_BLOCK_WRITE && disk_ro)
+		return -EROFS;
+	while (off < r->len) {
+		n = host_syscall(r->op == KEEL_BLOCK_READ ? HOST_pread64 : HOST_pwrite64,
+				 linux_disk_fd, (char *)r->buf + off, r->len - off,
+				 r->sector * 512 + off);
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static long block_submit(unsigned dev, struct keel_block_req **reqs, unsigned n)
+{
+	unsigned i;
+
+	if (dev != 0 || linux_disk_fd < 0)
+		return -ENODEV;
+	for (i = 0; i < n && done_count < sizeof done / sizeof done[0]; i++) {
+		struct keel_block_req *r = reqs[i];
+
+		if (r->op != KEEL_BLOCK_FLUSH &&
+		    (r->len % 512 || !r->len || r->sector > disk_sectors ||
+		     r->len / 512 > disk_sectors - r->sector))
+			return i ? (long)i : -EINVAL;
+		if (r->op == KEEL_BLOCK_WRITE && disk_ro)
+			return i ? (long)i : -EROFS;
+		r->status = block_do(r);
+		done[(done_head + done_count++) % (sizeof done / sizeof done[0])] = r;
+	}
+	return (long)i;
+}
+
+static long block_complete(unsigned dev, struct keel_block_req **reqs, unsigned n)
+{
+	unsigned i;
+
+	if (dev != 0 || linux_disk_fd < 0)
+		return -ENODEV;
+	for (i = 0; i < n && done_count; i++, done_count--) {
+		reqs[i] = done[done_head];
+		done_head = (done_head + 1) % (sizeof done / sizeof done[0]);
+	}
+	return (long)i;
 }
 
 const struct keel_platform linux_platform = {
@@ -178,9 +254,9 @@ const struct keel_platform linux_platform = {
 	.net_info = no_net,
 	.net_send = no_send,
 	.net_recv = no_frames,
-	.block_info = no_block,
-	.block_submit = no_reqs,
-	.block_complete = no_reqs,
+	.block_info = block_info,
+	.block_submit = block_submit,
+	.block_complete = block_complete,
 };
 
 /* Monotonic time starts near 0 at boot, as the contract says. */

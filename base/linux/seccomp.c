@@ -66,6 +66,8 @@ struct seccomp_data {
 	JEQ(n, 0, 8), LOAD(ARG_HI(0)), JEQ(0, 0, 5), LOAD(ARG_LO(0)),         \
 		JEQ(a, 2, 0), JEQ(b, 1, 0), JEQ(c, 0, 1), ALLOW, TRAP
 
+#define DISK_FD 0xfffffffeU /* placeholder: no fd has this number */
+
 static struct sock_filter filter[] = {
 	LOAD(ARCH),
 	JEQ(AUDIT_ARCH_X86_64, 1, 0),
@@ -85,6 +87,16 @@ static struct sock_filter filter[] = {
 	LOAD(NR),
 	ALLOW_FD3(HOST_read, 0, 0, 0),
 	LOAD(NR),
+	/* pread64, pwrite64, fdatasync on the disk's fd only (patched in) */
+	JEQ(HOST_pread64, 2, 0),
+	JEQ(HOST_pwrite64, 1, 0),
+	JEQ(HOST_fdatasync, 0, 6),
+	LOAD(ARG_HI(0)),
+	JEQ(0, 0, 2),
+	LOAD(ARG_LO(0)),
+	JEQ(DISK_FD, 1, 0),
+	TRAP,
+	ALLOW,
 	/* arch_prctl(ARCH_SET_FS, ...) only */
 	JEQ(HOST_arch_prctl, 0, 3),
 	LOAD(ARG_LO(0)),
@@ -106,7 +118,12 @@ static struct sock_filter filter[] = {
 void linux_seccomp_install(void)
 {
 	struct sock_fprog prog = { sizeof filter / sizeof filter[0], filter };
+	unsigned i;
 	long r;
+
+	for (i = 0; i < prog.len && linux_disk_fd >= 0; i++)
+		if (filter[i].k == DISK_FD)
+			filter[i].k = (uint32_t)linux_disk_fd;
 
 	r = host_syscall(HOST_prctl, 38 /* PR_SET_NO_NEW_PRIVS */, 1, 0, 0, 0);
 	if (r == 0)

@@ -60,10 +60,12 @@ static unsigned long parse_ulong(const char *s, const char **end)
 	return v;
 }
 
-/* "mem=BYTES stats=0|1", written by keel-run; unknown words are errors. */
+/* "mem=BYTES stats=0|1 [disk=FD ro=0|1]", written by keel-run; unknown
+ * words are errors. */
 static void parse_opts(const char *s, struct keel_boot *b)
 {
 	const char *e;
+	long disk = -1, ro = 0;
 
 	while (*s) {
 		if (*s == ' ') {
@@ -74,12 +76,18 @@ static void parse_opts(const char *s, struct keel_boot *b)
 			b->budget = parse_ulong(s + 4, &e);
 		else if (prefix(s, "stats="))
 			b->stats = (int)parse_ulong(s + 6, &e);
+		else if (prefix(s, "disk="))
+			disk = (long)parse_ulong(s + 5, &e);
+		else if (prefix(s, "ro="))
+			ro = (long)parse_ulong(s + 3, &e);
 		else
 			e = s;
 		if (e == s || (*e && *e != ' '))
 			die("bad " KEEL_OPTS_ENV " (written by keel-run; do not set it by hand)");
 		s = e;
 	}
+	if (disk >= 0)
+		linux_disk_init((int)disk, (int)ro);
 }
 
 void linux_entry(long *sp)

@@ -55,6 +55,8 @@ enum kvm_port {
 	KVM_PORT_WINSIZE = 0x504, /* a0 stream -> ret rows<<16|cols, -ENOTTY */
 	KVM_PORT_ENTROPY = 0x505, /* a0 buf, a1 len -> ret len */
 	KVM_PORT_SETFS = 0x506,   /* a0 fs base (when wrfsbase is unusable) */
+	KVM_PORT_QUEUE = 0x507,   /* a0 dev, a1 queue, a2 num, a3 desc, a4 avail, a5 used */
+	KVM_PORT_NOTIFY = 0x508,  /* a0 dev, a1 queue: process what is available */
 	KVM_PORT_FAULT = 0x5fe,   /* from the CPL0 exception stubs: al = vector */
 };
 
@@ -65,6 +67,24 @@ struct kvm_hcall {
 
 #define KVM_BOOT_MAGIC 0x6b65656c6b766d31ULL /* "keelkvm1" */
 #define KVM_BOOT_FSGSBASE 0x1 /* CR4.FSGSBASE is on: wrfsbase works */
+
+/* Devices the monitor offers, by virtio device id. Their queues are
+ * virtio split rings; KVM_PORT_QUEUE replaces virtio-mmio's register
+ * handshake and KVM_PORT_NOTIFY its queue-notify register. A notified
+ * block queue is processed completely before the `out` returns. */
+#define KVM_DEV_NET 1
+#define KVM_DEV_BLK 2
+#define KVM_MAX_DEVS 4
+#define KVM_DEV_READ_ONLY 0x1
+
+struct kvm_dev {
+	uint32_t type;
+	uint32_t flags;
+	uint64_t sectors; /* block: capacity in 512-byte sectors */
+	uint8_t mac[6];   /* net */
+	uint16_t mtu;
+	uint32_t pad;
+};
 
 struct kvm_boot_info {
 	uint64_t magic;
@@ -77,6 +97,7 @@ struct kvm_boot_info {
 	uint64_t envp;  /* guest address of envp[] (NULL-terminated) */
 	uint64_t stats; /* --stats */
 	uint64_t ttys;  /* bit n: the monitor's fd n (0-2) is a terminal */
+	struct kvm_dev devs[KVM_MAX_DEVS];
 };
 
 #endif
