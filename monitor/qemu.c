@@ -89,7 +89,7 @@ static int in_path(const char *name)
 
 int qemu_run(const struct options *o)
 {
-	char cmdline[8192], mem[32], status_dev[64], kernel[4096];
+	char cmdline[8192], mem[32], status_dev[64], kernel[4096], drive[4200];
 	char report[64] = "";
 	int kvm = kvm_usable(), st[2], ws, rc, n;
 	double t0 = monotonic_now();
@@ -108,7 +108,7 @@ int qemu_run(const struct options *o)
 
 	argv[a++] = QEMU;
 	argv[a++] = "-M";
-	argv[a++] = "microvm,x-option-roms=off,rtc=on";
+	argv[a++] = "microvm,x-option-roms=off,rtc=on,acpi=off";
 	argv[a++] = "-accel";
 	argv[a++] = kvm ? "kvm" : "tcg";
 	argv[a++] = "-cpu";
@@ -137,6 +137,15 @@ int qemu_run(const struct options *o)
 	argv[a++] = status_dev;
 	argv[a++] = "-device";
 	argv[a++] = "isa-serial,chardev=st,iobase=0x2f8,irq=3";
+	if (o->disk) {
+		snprintf(drive, sizeof drive, "id=d0,if=none,format=raw,file=%s", o->disk);
+		argv[a++] = "-global";
+		argv[a++] = "virtio-mmio.force-legacy=false";
+		argv[a++] = "-drive";
+		argv[a++] = drive;
+		argv[a++] = "-device";
+		argv[a++] = "virtio-blk-device,drive=d0";
+	}
 	argv[a++] = "-kernel";
 	argv[a++] = kernel;
 	argv[a++] = "-append";

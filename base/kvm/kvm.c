@@ -15,6 +15,8 @@
 static volatile struct kvm_hcall *const hc = (struct kvm_hcall *)KVM_HCALL;
 static const struct kvm_boot_info *const boot = (struct kvm_boot_info *)KVM_BOOT;
 
+static struct vblk blk;
+static int blk_state; /* 0 not yet, 1 ready, -errno failed */
 static uint64_t tsc0, ns_mult; /* ns = (tsc - tsc0) * ns_mult >> 32 */
 static uint64_t realtime0;
 static int have_fsgsbase;
@@ -87,6 +89,9 @@ static uint64_t clock_realtime(void)
 
 static unsigned wait_until(uint64_t deadline, unsigned mask)
 {
+	/* Block requests complete during their notification. */
+	if ((mask & KEEL_EV_BLOCK) && blk_state == 1 && virtq_pending(&blk.q))
+		return KEEL_EV_BLOCK;
 	hc->a[0] = clock_monotonic();
 	hc->a[1] = deadline;
 	hc->a[2] = mask;
@@ -149,8 +154,6 @@ static long no_send(unsigned dev, const struct keel_frame *f, unsigned n)
 }
 
 /* Block device 0: a virtio-blk ring the monitor processes on notify. */
-static struct vblk blk;
-static int blk_state; /* 0 not yet, 1 ready, -errno failed */
 
 static void blk_kick(struct vblk *b)
 {
@@ -171,6 +174,7 @@ static int blk_ready(unsigned dev)
 			blk.sectors = d->sectors;
 			blk.read_only = !!(d->flags & KVM_DEV_READ_ONLY);
 			blk.notify = blk_kick;
+			blk.q.event_idx = 1;
 			hc->a[0] = 0;
 			hc->a[1] = 0;
 			hc->a[2] = blk.q.num;

@@ -11,6 +11,7 @@
 
 #include <keel/platform.h>
 
+#include "../virtio/mmio.h"
 #include "pvh.h"
 
 #define START_MAGIC 0x336ec578
@@ -32,6 +33,8 @@ struct memmap_entry {
 extern char __executable_start[], _end[];
 extern uint64_t pvh_pdpt[], pvh_pds[];
 
+static struct vblk blk;
+static int blk_state; /* 0 not yet, 1 ready, -errno none or failed */
 static uint64_t tsc0, ns_mult; /* TSC fallback: ns = (tsc - tsc0) * ns_mult >> 32 */
 static uint64_t realtime0;
 
@@ -130,6 +133,8 @@ static unsigned wait_until(uint64_t deadline, unsigned mask)
 	for (;;) {
 		if ((mask & KEEL_EV_CONSOLE) && (inb(PVH_SERIAL + 5) & 1))
 			return KEEL_EV_CONSOLE;
+		if ((mask & KEEL_EV_BLOCK) && blk_state == 1 && virtq_pending(&blk.q))
+			return KEEL_EV_BLOCK;
 		if (clock_monotonic() >= deadline)
 			return 0;
 		if (pvh_have_timer)
@@ -216,14 +221,70 @@ static long no_send(unsigned dev, const struct keel_frame *f, unsigned n)
 	return -ENODEV;
 }
 
-static int no_block(unsigned dev, struct keel_block_info *info)
+/* virtio-mmio devices announced on the command line. */
+#define MAX_MMIO 8
+static uint64_t mmio_base[MAX_MMIO];
+static unsigned n_mmio;
+static struct vmmio blk_dev;
+
+/* Maps the 2 MiB page holding a device's registers, uncached, from
+ * ring 3 (the entry was not present, so no TLB holds it). */
+static int map_mmio(uint64_t addr)
 {
-	return -ENODEV;
+	uint64_t gib = addr >> 30, *pd;
+
+	if (gib < 1 || gib > 3)
+		return -1;
+	pd = pvh_pds + (gib - 1) * 512;
+	if (!(pvh_pdpt[gib] & 1))
+		pvh_pdpt[gib] = (uintptr_t)pd | 0x7;
+	pd[(addr >> 21) & 511] = (addr & ~((1ULL << 21) - 1)) | 0x87 | 0x18; /* PCD PWT */
+	return 0;
 }
 
-static long no_reqs(unsigned dev, struct keel_block_req **r, unsigned n)
+static int blk_ready(unsigned dev)
 {
-	return -ENODEV;
+	unsigned i;
+
+	if (dev != 0)
+		return -ENODEV;
+	if (blk_state)
+		return blk_state < 0 ? blk_state : 0;
+	blk_state = -ENODEV;
+	for (i = 0; i < n_mmio; i++) {
+		if (map_mmio(mmio_base[i]) || vmmio_probe(&blk_dev, mmio_base[i]) ||
+		    blk_dev.device_id != VIRTIO_ID_BLK)
+			continue;
+		blk_state = vmmio_blk_start(&blk_dev, &blk) ? -EIO : 1;
+		break;
+	}
+	return blk_state < 0 ? blk_state : 0;
+}
+
+static int block_info(unsigned dev, struct keel_block_info *info)
+{
+	int r = blk_ready(dev);
+
+	if (r)
+		return r;
+	info->sectors = blk.sectors;
+	info->max_batch = blk.q.num / 3;
+	info->read_only = blk.read_only;
+	return 0;
+}
+
+static long block_submit(unsigned dev, struct keel_block_req **reqs, unsigned n)
+{
+	int r = blk_ready(dev);
+
+	return r ? r : vblk_submit(&blk, reqs, n);
+}
+
+static long block_complete(unsigned dev, struct keel_block_req **reqs, unsigned n)
+{
+	int r = blk_ready(dev);
+
+	return r ? r : vblk_complete(&blk, reqs, n);
 }
 
 static const struct keel_platform pvh_platform = {
@@ -241,9 +302,9 @@ static const struct keel_platform pvh_platform = {
 	.net_info = no_net,
 	.net_send = no_send,
 	.net_recv = no_frames,
-	.block_info = no_block,
-	.block_submit = no_reqs,
-	.block_complete = no_reqs,
+	.block_info = block_info,
+	.block_submit = block_submit,
+	.block_complete = block_complete,
 };
 
 static void say(const char *s)
@@ -390,6 +451,9 @@ static void parse_cmdline(struct keel_boot *b, const char *src)
 			split_list(word + 9, envp, MAX_ARGS);
 		else if (strcmp(word, "keel.stats=1") == 0)
 			b->stats = 1;
+		else if (strncmp(word, "virtio_mmio.device=", 19) == 0 && n_mmio < MAX_MMIO &&
+			 vmmio_parse(word + 19, &mmio_base[n_mmio]) == 0)
+			n_mmio++;
 	}
 	if (b->argc == 0)
 		b->argc = 1;

@@ -78,10 +78,19 @@ int virtq_publish(struct virtq *q)
 	uint16_t old = q->kicked_avail, now = q->avail->idx, event;
 
 	mb(); /* the new idx must be visible before we read the device's wish */
+	if (!q->event_idx) {
+		q->kicked_avail = now;
+		return !(*(volatile uint16_t *)&q->used->flags & 1); /* VIRTQ_USED_F_NO_NOTIFY */
+	}
 	event = *(volatile uint16_t *)((char *)q->used + 4 + 8 * q->num); /* avail_event */
 	q->kicked_avail = now;
 	/* vring_need_event: notify if event lies in [old, now) */
 	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
+}
+
+int virtq_pending(const struct virtq *q)
+{
+	return q->last_used != *(volatile uint16_t *)&q->used->idx;
 }
 
 void *virtq_get(struct virtq *q, uint32_t *len)

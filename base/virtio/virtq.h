@@ -48,6 +48,7 @@ struct virtq {
 	uint16_t free_head, num_free;
 	uint16_t last_used;    /* next used entry to look at */
 	uint16_t kicked_avail; /* avail idx at the last notification */
+	int event_idx;         /* VIRTIO_F_EVENT_IDX in use */
 	void *cookie[VIRTQ_MAX];
 };
 
@@ -68,6 +69,9 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, void *c
 /* Makes the added requests visible; returns whether the device asked
  * to be notified of them (VIRTIO_F_EVENT_IDX rules). */
 int virtq_publish(struct virtq *q);
+
+/* Whether a completed request waits for virtq_get. */
+int virtq_pending(const struct virtq *q);
 
 /* The next completed request's cookie (and bytes written), or NULL. */
 void *virtq_get(struct virtq *q, uint32_t *len);

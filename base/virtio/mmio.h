@@ -1,0 +1,31 @@
+/*
+ * virtio-mmio transport (virtio 1.x, section 4.2, version 2 devices),
+ * found the way microvm and Firecracker announce them: kernel command
+ * line words "virtio_mmio.device=SIZE@BASE:IRQ". keel polls used rings
+ * instead of taking the devices' interrupts.
+ */
+#ifndef KEEL_VIRTIO_MMIO_H
+#define KEEL_VIRTIO_MMIO_H
+
+#include <stdint.h>
+
+#include "blk.h"
+
+#define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLK 2
+
+struct vmmio {
+	volatile uint8_t *base;
+	uint32_t device_id;
+};
+
+/* Parses one "SIZE@BASE:IRQ" value; 0 with *base set, or -1. */
+int vmmio_parse(const char *s, uint64_t *base);
+
+/* Checks the device at base (mapped, uncached); 0 and its id, or -1. */
+int vmmio_probe(struct vmmio *m, uintptr_t base);
+
+/* Negotiates, sets up the block device's queue and starts it. */
+int vmmio_blk_start(struct vmmio *m, struct vblk *b);
+
+#endif
