@@ -400,3 +400,28 @@ top_auto_target() {
 	run_host "$KEEL_RUN" --target=auto "$B/apps/hello"
 	expect_out_line "hello, world from keel \(keel [0-9.]+ on $want\)"
 }
+
+# The block device behind --disk, through the platform's block calls:
+# batches written, flushed and read back; bad requests refused; the
+# host file holds what the guest wrote.
+guest disk all
+case_disk() {
+	local img=$W/disk.img
+	rm -f "$img"
+	truncate -s 1M "$img"
+	run --disk="$img" disk rw 2048
+	expect_ok
+	[[ $(head -c 4096 "$img" | tr -d a | wc -c) == 0 ]] ||
+		note_fail "the first 4 KiB of the disk file are not all 'a'"
+	[[ $(tail -c +61441 "$img" | head -c 4096 | tr -d p | wc -c) == 0 ]] ||
+		note_fail "block 15 of the disk file is not all 'p'"
+	run disk none
+	expect_ok
+}
+
+guest disk-missing all
+case_disk_missing() {
+	run --disk="$W/no-such-disk.img" disk none
+	expect_status 2
+	expect_err_has "keel-run: --disk="
+}
