@@ -8,37 +8,50 @@
 #  hello    `keel-run --target=linux build/apps/hello`, wall time of the
 #           whole process, divided by apps/hello/hello.c built with
 #           musl-gcc -static (bench/spawn.c times both).       goal <= 2
+#  kvm      the same two with --target=kvm (keel's own monitor), and
+#           kvm hello divided by qemu-system-x86_64 booting the same
+#           image on QEMU's microvm machine with KVM and qboot, run
+#           directly with monitor/qemu.c's arguments.  goal <= 0.1 and
+#           <= 3 ms end to end. Also: boot phases and VM exits from
+#           `keel-run --stats --target=kvm` (medians), QEMU with software
+#           emulation (-accel tcg) and `keel-run --target=qemu` for
+#           reference. Rows skip, saying why, without /dev/kvm or QEMU.
 #
-# Where /dev/kvm is usable, both are also measured with --target=kvm
-# (keel's own monitor), which is what --target=auto picks there.
-#
-# Prints a table and writes bench/results/<date>-<label>.md and
-# bench/results/latest.json. `make bench` runs it after `make all`.
+# Prints the tables and writes bench/results/<date>-<label>.md and
+# bench/results/latest.json (a --quick run writes build/bench/quick.md
+# and quick.json instead: a smoke run never replaces a record).
+# `make bench` runs it after `make all`; about a minute.
 #
 #   bench/run.sh [--quick] [--label=NAME]
 #
 # Environment: SYSCALL_N (iterations per timed loop, default 1000000),
-# HELLO_RUNS (default 2000), BENCH_LABEL (default foundation).
+# HELLO_RUNS (default 2000), QEMU_RUNS (default 60), STATS_RUNS
+# (default 21), BENCH_LABEL (default kvm).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 B=build
 out=$B/bench
-label=${BENCH_LABEL:-foundation}
+label=${BENCH_LABEL:-kvm}
 syscall_n=${SYSCALL_N:-1000000}
 syscall_reps=7   # timed loops inside one process; the median is kept
 syscall_rounds=7 # processes of each kind, alternated; the median is kept
 hello_runs=${HELLO_RUNS:-2000}
 hello_warmup=50
+qemu_runs=${QEMU_RUNS:-60}
+qemu_warmup=3
+stats_runs=${STATS_RUNS:-21}
+quick=0
 
 for a in "$@"; do
 	case $a in
 	--quick)
-		syscall_n=200000 syscall_rounds=3 hello_runs=200 hello_warmup=10 ;;
+		quick=1 syscall_n=200000 syscall_rounds=3 hello_runs=200 hello_warmup=10
+		qemu_runs=3 qemu_warmup=1 stats_runs=3 ;;
 	--label=*) label=${a#--label=} ;;
 	-h | --help)
-		sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0 ;;
 	*)
 		echo "bench: unknown option '$a' (see --help)" >&2
@@ -73,13 +86,60 @@ objdump -d "$out/syscall-musl" | awk '/<getppid>:/,/^$/' | grep -q 'syscall' ||
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 
+# --- what this machine can run ----------------------------------------
 if $B/bin/keel-run --target=kvm $B/apps/hello >/dev/null 2>&1; then
 	kvm=1
 else
 	kvm=0
-	echo "bench: --target=kvm does not run here (no usable /dev/kvm): KVM rows skipped"
+	kvm_why="no usable /dev/kvm"
+	echo "bench: --target=kvm does not run here ($kvm_why): KVM rows skipped"
 fi
+
+# QEMU is run directly, with the arguments monitor/qemu.c gives it for
+# `keel-run --target=qemu build/apps/hello` (--mem default 64M), so the
+# anchor is QEMU alone, not QEMU plus keel-run. The exit status reaches
+# us through isa-debug-exit as 2s+1: a guest's 0 is QEMU's 1.
+QEMU=$(command -v qemu-system-x86_64 || true)
+QBOOT=/usr/share/qemu/qboot.rom
+qemu_args() { # ACCEL STATUS_FILE: sets qa, the command line
+	local cpu=max
+	[ "$1" = kvm ] && cpu=max,-arch-capabilities
+	qa=("$QEMU" -M microvm,x-option-roms=off,rtc=on,acpi=off -accel "$1" -cpu "$cpu" -m 64M -smp 1
+		-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot
+		-bios "$QBOOT" -device isa-debug-exit,iobase=0xf4,iosize=4
+		-chardev "file,id=st,path=$2" -device isa-serial,chardev=st,iobase=0x2f8,irq=3
+		-kernel "$B/apps/hello" -append "keel.argv=$B/apps/hello")
+}
+# One run that must print hello and report status 0 on the status port.
+qemu_works() { # ACCEL
+	local st=$out/qemu-status-$1 o rc=0
+	: >"$st"
+	qemu_args "$1" "$st"
+	o=$("${qa[@]}" </dev/null 2>&1) || rc=$?
+	[ $rc = 1 ] && grep -q '^hello, world from keel' <<<"$o" && grep -qx 'keel-exit:0' "$st"
+}
+qemu_kvm=0 qemu_tcg=0 qemu_why="" tcg_why="" kvm_why=${kvm_why:-}
+if [ -z "$QEMU" ]; then
+	qemu_why="no qemu-system-x86_64"
+elif [ ! -r "$QBOOT" ]; then
+	qemu_why="no $QBOOT (Debian's qemu-system-data)"
+else
+	for s in microvm,x-option-roms=off,rtc=on,acpi=off isa-debug-exit,iobase=0xf4,iosize=4 \
+		max,-arch-capabilities isa-serial,chardev=st,iobase=0x2f8,irq=3; do
+		grep -qF -- "\"$s\"" monitor/qemu.c ||
+			echo "bench: warning: monitor/qemu.c no longer passes '$s' to QEMU; update qemu_args in bench/run.sh" >&2
+	done
+	if [ $kvm = 1 ]; then
+		if qemu_works kvm; then qemu_kvm=1; else qemu_why="QEMU with -accel kvm did not boot hello"; fi
+	else
+		qemu_why="no usable /dev/kvm"
+	fi
+	if qemu_works tcg; then qemu_tcg=1; else tcg_why="QEMU with -accel tcg did not boot hello"; fi
+fi
+[ -n "$tcg_why" ] || [ $qemu_tcg = 1 ] || tcg_why=$qemu_why
+[ $qemu_kvm = 1 ] || echo "bench: QEMU microvm with KVM is not measured here (${qemu_why}): its rows are skipped"
 
 # --- syscall: alternate keel and musl processes ------------------------
 echo "bench: syscall: getppid x $syscall_n, $syscall_reps loops per process, $syscall_rounds processes each"
@@ -124,6 +184,74 @@ if [ $kvm = 1 ]; then
 	hello_kvm_ratio=$(ratio "$h_kvm" "$h_musl")
 fi
 
+# --- VM boots: keel's monitor against QEMU microvm, interleaved --------
+# Fewer runs than hello: one QEMU boot costs tens of milliseconds.
+vm_names=() vm_cmds=()
+add_vm() { # NAME CMD...
+	vm_names+=("$1")
+	shift
+	vm_cmds+=(-- "$@")
+}
+if [ $kvm = 1 ]; then
+	add_vm kvm $B/bin/keel-run --target=kvm $B/apps/hello
+fi
+if [ $qemu_kvm = 1 ]; then
+	qemu_args kvm /dev/null
+	add_vm qemu_kvm --exit=1 "${qa[@]}"
+fi
+if [ $qemu_tcg = 1 ]; then
+	qemu_args tcg /dev/null
+	add_vm qemu_tcg --exit=1 "${qa[@]}"
+fi
+if { [ $qemu_kvm = 1 ] || [ $qemu_tcg = 1 ]; } &&
+	$B/bin/keel-run --target=qemu $B/apps/hello </dev/null >/dev/null 2>&1; then
+	add_vm keel_run_qemu $B/bin/keel-run --target=qemu $B/apps/hello
+fi
+declare -A vm vm_p25 vm_p75
+if [ ${#vm_names[@]} -gt 0 ]; then
+	echo "bench: VM boots: $qemu_runs timed runs of each after $qemu_warmup warm-up runs, interleaved: ${vm_names[*]}"
+	"$out/spawn" "$qemu_runs" "$qemu_warmup" "${vm_cmds[@]}" >"$out/vm.txt"
+	for ((i = 0; i < ${#vm_names[@]}; i++)); do
+		read -r m p25 p75 _ <<<"$(sed -n "$((i + 1))p" "$out/vm.txt")"
+		vm[${vm_names[i]}]=$m vm_p25[${vm_names[i]}]=$p25 vm_p75[${vm_names[i]}]=$p75
+	done
+fi
+if [ $qemu_kvm = 1 ]; then
+	qemu_ratio=$(ratio "$h_kvm" "${vm[qemu_kvm]}")
+fi
+
+# --- boot phases: what keel-run --stats reports, medians ---------------
+if [ $kvm = 1 ]; then
+	echo "bench: kvm boot phases: $stats_runs runs of keel-run --stats --target=kvm"
+	: >"$out/phases.txt"
+	for ((i = 0; i < stats_runs; i++)); do
+		# spawn times the whole run: its own stdout is the time, the
+		# image's stdout goes to /dev/null, its stderr (the stats) here
+		"$out/spawn" 1 0 -- $B/bin/keel-run --stats --target=kvm $B/apps/hello \
+			2>"$out/stats-kvm.txt" >"$out/stats-time.txt"
+		e2e=$(cut -d' ' -f1 "$out/stats-time.txt")
+		setup=$(sed -n 's/.*monitor setup \([0-9.]*\) ms.*/\1/p' "$out/stats-kvm.txt")
+		grun=$(sed -n 's/.*guest run \([0-9.]*\) ms.*/\1/p' "$out/stats-kvm.txt")
+		exits=$(sed -n 's/.* \([0-9]*\) VM exits.*/\1/p' "$out/stats-kvm.txt")
+		up=$(sed -n 's/^keel: exit status 0 after \([0-9.]*\) ms on kvm$/\1/p' "$out/stats-kvm.txt")
+		nlog=$(grep -c '^keel:' "$out/stats-kvm.txt" || true)
+		[ -n "$e2e" ] && [ -n "$setup" ] && [ -n "$grun" ] && [ -n "$exits" ] && [ -n "$up" ] ||
+			die "keel-run --stats --target=kvm: unexpected output: $(cat "$out/stats-kvm.txt")"
+		rest=$(awk -v e="$e2e" -v s="$setup" -v r="$grun" 'BEGIN { printf "%.3f", e / 1000 - s - r }')
+		echo "$setup $grun $exits $up $nlog $e2e $rest" >>"$out/phases.txt"
+	done
+	col() { cut -d' ' -f"$1" "$out/phases.txt" | median; }
+	ph_setup=$(col 1) ph_run=$(col 2) ph_exits=$(col 3) ph_up=$(col 4) ph_log=$(col 5)
+	ph_e2e=$(awk -v u="$(col 6)" 'BEGIN { printf "%.3f", u / 1000 }') ph_rest=$(col 7)
+	ph_breakdown=$(sed -n 's/.*VM exits (\(.*\))$/\1/p' "$out/stats-kvm.txt")
+fi
+if [ $qemu_kvm = 1 ]; then
+	# (the qemu target merges the guest's stdout and stderr)
+	qs=$($B/bin/keel-run --stats --target=qemu $B/apps/hello 2>&1 </dev/null || true)
+	qph_total=$(sed -n 's/^keel-run: qemu (kvm): \([0-9.]*\) ms from start to exit$/\1/p' <<<"$qs")
+	qph_up=$(sed -n 's/^keel: exit status 0 after \([0-9.]*\) ms on pvh$/\1/p' <<<"$qs")
+fi
+
 # --- report ------------------------------------------------------------
 verdict() { # ratio goal
 	awk -v r="$1" -v g="$2" 'BEGIN {
@@ -136,12 +264,18 @@ hello_verdict=$(verdict "$hello_ratio" 2)
 
 date=$(date -u +%Y-%m-%d)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit (with uncommitted changes)"
+[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit (with uncommitted changes in the tree)"
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 virt=$(grep -qw hypervisor /proc/cpuinfo && echo "yes (a VM guest)" || echo no)
 kernel=$(uname -r)
 ncpu=$(nproc)
+qemu_version=none
+if [ -n "$QEMU" ]; then
+	qemu_version=$("$QEMU" --version 2>/dev/null | sed -n '1s/^QEMU emulator version //p' || true)
+	[ -n "$qemu_version" ] || qemu_version=unknown
+fi
 vs() { awk -v a="$1" -v b="$h_musl" 'BEGIN { printf "%.2f", a / b }'; }
+vsk() { awk -v a="$1" -v b="${vm[kvm]}" 'BEGIN { printf "%.3f", a / b }'; }
 
 table=$(
 	cat <<EOF
@@ -154,9 +288,15 @@ EOF
 		cat <<EOF
 | syscall on KVM: \`keel-run --target=kvm\`, ns per call | $sys_kvm | $sys_musl (static musl, real syscall) | $sys_kvm_ratio | ≤ 0.05 | $(verdict "$sys_kvm_ratio" 0.05) |
 | hello end to end on KVM: \`keel-run --target=kvm build/apps/hello\`, µs (median) | $h_kvm | $h_musl (static musl hello) | $hello_kvm_ratio | ≤ 2 | $(verdict "$hello_kvm_ratio" 2) |
+| hello end to end on KVM, ms (median, same runs) | $(ms "$h_kvm") | | | ≤ 3 ms | $(verdict "$(ms "$h_kvm")" 3) |
 EOF
+		if [ $qemu_kvm = 1 ]; then
+			echo "| hello on KVM ÷ QEMU microvm booting the same image (KVM, qboot), µs (median) | $h_kvm | ${vm[qemu_kvm]} (qemu-system-x86_64 run directly) | $qemu_ratio | ≤ 0.1 | $(verdict "$qemu_ratio" 0.1) |"
+		else
+			echo "| hello on KVM ÷ QEMU microvm | skipped: $qemu_why | | | ≤ 0.1 | |"
+		fi
 	else
-		echo "| KVM rows | skipped: no usable /dev/kvm | | | | |"
+		echo "| KVM rows | skipped: $kvm_why | | | | |"
 	fi
 )
 parts=$(
@@ -173,23 +313,78 @@ EOF
 		echo "| \`keel-run --target=kvm build/apps/hello\` | $h_kvm | $h_kvm_p25–$h_kvm_p75 | $(vs "$h_kvm") |"
 	fi
 )
+vmtable=$(
+	if [ ${#vm_names[@]} -eq 0 ]; then
+		echo "VM boots: skipped (keel's monitor: $kvm_why; QEMU: ${tcg_why:-$qemu_why})."
+		exit 0
+	fi
+	echo "| VM boot of build/apps/hello, whole process | median µs | p25–p75 µs | ÷ \`keel-run --target=kvm\` |"
+	echo "| --- | ---: | ---: | ---: |"
+	for n in "${vm_names[@]}"; do
+		case $n in
+		kvm) what="\`keel-run --target=kvm\` (keel's monitor)" ;;
+		qemu_kvm) what="QEMU microvm, \`-accel kvm\`, \`-bios qboot.rom\` (the anchor)" ;;
+		qemu_tcg) what="QEMU microvm, \`-accel tcg\` (software emulation), qboot" ;;
+		keel_run_qemu) what="\`keel-run --target=qemu\` (QEMU $([ $qemu_kvm = 1 ] && echo "with KVM" || echo "with tcg") through keel-run)" ;;
+		esac
+		if [ $kvm = 1 ]; then
+			echo "| $what | ${vm[$n]} | ${vm_p25[$n]}–${vm_p75[$n]} | $(vsk "${vm[$n]}") |"
+		else
+			echo "| $what | ${vm[$n]} | ${vm_p25[$n]}–${vm_p75[$n]} | |"
+		fi
+	done
+	[ $qemu_tcg = 1 ] || [ -z "$QEMU" ] || echo "| QEMU microvm, \`-accel tcg\` | skipped: $tcg_why | | |"
+)
+phases=$(
+	if [ $kvm = 0 ]; then
+		echo "KVM boot phases: skipped ($kvm_why)."
+		exit 0
+	fi
+	cat <<EOF
+| \`keel-run --stats --target=kvm build/apps/hello\`, median of $stats_runs runs | ms |
+| --- | ---: |
+| end to end, these runs with --stats (the whole keel-run process) | $ph_e2e |
+| monitor setup: keel-run's KVM code from its start (image already checked) to the first KVM_RUN: the fork that keeps VM teardown off the exit path, VM, memory, vCPU, CPUID, page tables, descriptors, image copy, sandbox | $ph_setup |
+| guest run: first KVM_RUN to the guest's write to the exit port (entry, keel_start, main, exit, and --stats' own output) | $ph_run |
+| … of which the guest's own clock, keel_start to exit (\`keel: exit status 0 after …\`) | $ph_up |
+| the rest: exec, keel-run's start-up, options and image check, handing the status to the parent, its exit (end to end − setup − guest run, per run) | $ph_rest |
+| VM exits per run | $ph_exits ($ph_breakdown) |
+| … of which --stats' own \`keel:\` lines, one console exit each (a run without --stats makes this many fewer) | $ph_log |
+EOF
+	if [ $qemu_kvm = 1 ]; then
+		cat <<EOF
+
+\`keel-run --stats --target=qemu build/apps/hello\` (one run): QEMU start to exit
+${qph_total:-?} ms, of which the guest's own clock, keel_start to exit, ${qph_up:-?} ms.
+EOF
+	fi
+)
 
 echo
 echo "$table"
 echo
 echo "$parts"
 echo
+echo "$vmtable"
+echo
+echo "$phases"
+echo
 
-mkdir -p bench/results
-md=bench/results/$date-$label.md
+if [ $quick = 1 ]; then
+	md=$out/quick.md json=$out/quick.json
+else
+	mkdir -p bench/results
+	md=bench/results/$date-$label.md json=bench/results/latest.json
+fi
 cat >"$md" <<EOF
 # keel benchmarks: $label, $date
 
-Written by \`make bench\` (bench/run.sh); see bench/README.md for the
+Written by \`make bench\` (bench/run.sh$([ $quick = 1 ] && echo " --quick")); see bench/README.md for the
 method and for what the numbers mean.
 
 - commit: $commit
 - machine: $cpu, $ncpu CPUs, Linux $kernel, virtualised: $virt
+- QEMU: $qemu_version
 
 $table
 
@@ -198,18 +393,35 @@ $syscall_reps loops of $syscall_n calls with clock_gettime and keeps the median;
 the table shows the median of those.
 
 hello: $hello_runs timed runs of each process below (after $hello_warmup
-untimed), interleaved, each posix_spawn → waitpid with stdout to /dev/null.
-The middle rows break the Linux-base number down (see bench/README.md).
+untimed), interleaved, each posix_spawn → waitpid with stdin and stdout on
+/dev/null. The middle rows break the Linux-base number down (see
+bench/README.md).
 
 $parts
+
+VM boots: $qemu_runs timed runs of each command below (after $qemu_warmup
+untimed), interleaved, each posix_spawn → waitpid. QEMU is
+qemu-system-x86_64 run directly with the arguments monitor/qemu.c builds
+(microvm with acpi=off, 64M, qboot, isa-debug-exit, the status serial port on
+/dev/null), so it excludes keel-run; each QEMU run exits 1, which is
+isa-debug-exit's code for the guest's status 0, and one checked run before
+timing saw hello's line and \`keel-exit:0\`. The headline ratio divides
+the hello median above (many more runs) by QEMU's median here; the
+first row here is keel's monitor again, interleaved with QEMU.
+
+$vmtable
+
+$phases
 EOF
 
-cat >bench/results/latest.json <<EOF
+jnum() { [ -n "${1:-}" ] && echo "$1" || echo null; }
+cat >"$json" <<EOF
 {
   "label": "$label",
   "date": "$date",
   "commit": "$commit",
-  "machine": { "cpu": "$cpu", "cpus": $ncpu, "kernel": "$kernel", "virtualised": $(grep -qw hypervisor /proc/cpuinfo && echo true || echo false) },
+  "quick": $([ $quick = 1 ] && echo true || echo false),
+  "machine": { "cpu": "$cpu", "cpus": $ncpu, "kernel": "$kernel", "virtualised": $(grep -qw hypervisor /proc/cpuinfo && echo true || echo false), "qemu": "$qemu_version" },
   "syscall": {
     "call": "getppid", "iterations": $syscall_n, "loops_per_process": $syscall_reps, "processes": $syscall_rounds,
     "keel_ns": $sys_keel, "musl_ns": $sys_musl,
@@ -222,11 +434,25 @@ cat >bench/results/latest.json <<EOF
     "breakdown_us": { "image_exec_directly": $h_img, "keel_run_version": $h_run, "glibc_static_hello": $h_glibc }
   },
   "kvm": $(if [ $kvm = 1 ]; then
-	echo "{ \"syscall_ns\": $sys_kvm, \"syscall_ratio\": $sys_kvm_ratio, \"syscall_met\": $(met "$sys_kvm_ratio" 0.05), \"hello_us\": $h_kvm, \"hello_ratio\": $hello_kvm_ratio, \"hello_met\": $(met "$hello_kvm_ratio" 2) },"
+	cat <<JSON
+{
+    "syscall_ns": $sys_kvm, "syscall_ratio": $sys_kvm_ratio, "syscall_met": $(met "$sys_kvm_ratio" 0.05),
+    "hello_us": $h_kvm, "hello_ratio": $hello_kvm_ratio, "hello_met": $(met "$hello_kvm_ratio" 2),
+    "hello_goal_ms": 3, "hello_ms_met": $(met "$(ms "$h_kvm")" 3),
+    "vs_qemu_microvm": $(if [ $qemu_kvm = 1 ]; then echo "{ \"qemu_us\": ${vm[qemu_kvm]}, \"ratio\": $qemu_ratio, \"goal\": 0.1, \"met\": $(met "$qemu_ratio" 0.1) }"; else echo "null"; fi),
+    "phases_ms": { "runs": $stats_runs, "statistic": "median", "with_stats_end_to_end": $ph_e2e, "monitor_setup": $ph_setup, "guest_run": $ph_run, "guest_clock_start_to_exit": $ph_up, "rest_of_end_to_end": $ph_rest },
+    "vm_exits": { "per_run": $ph_exits, "of_which_stats_lines": $ph_log, "breakdown": "$ph_breakdown" }
+  },
+JSON
+else
+	echo "null, \"kvm_skipped\": \"$kvm_why\","
+fi)
+  "vm_boots": $(if [ ${#vm_names[@]} -gt 0 ]; then
+	echo "{ \"runs\": $qemu_runs, \"warmup\": $qemu_warmup, \"statistic\": \"median\", \"keel_run_kvm_us\": $(jnum "${vm[kvm]:-}"), \"qemu_microvm_kvm_qboot_us\": $(jnum "${vm[qemu_kvm]:-}"), \"qemu_microvm_tcg_qboot_us\": $(jnum "${vm[qemu_tcg]:-}"), \"keel_run_qemu_us\": $(jnum "${vm[keel_run_qemu]:-}") },"
 else
 	echo "null,"
 fi)
   "report": "$md"
 }
 EOF
-echo "bench: wrote $md and bench/results/latest.json"
+echo "bench: wrote $md and $json"
