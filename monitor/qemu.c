@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,6 +70,21 @@ static void build_cmdline(const struct options *o, char *buf, size_t cap)
 	}
 	if (o->stats)
 		p += snprintf(p, (size_t)(end - p), " keel.stats=1");
+	/* The budget as the user gave it (the firmware keeps part of the
+	 * RAM; the guest counts that as the base's), and the console's
+	 * terminal-ness and size as the guest cannot learn them. */
+	p += snprintf(p, (size_t)(end - p), " keel.mem=%llu", o->mem);
+	{
+		struct winsize ws;
+		int ttys = isatty(0) | isatty(1) << 1 | isatty(2) << 2;
+
+		if (ttys) {
+			p += snprintf(p, (size_t)(end - p), " keel.ttys=%d", ttys);
+			if (ioctl(isatty(1) ? 1 : isatty(2) ? 2 : 0, TIOCGWINSZ, &ws) == 0)
+				p += snprintf(p, (size_t)(end - p), " keel.winsize=%ux%u",
+					      ws.ws_row, ws.ws_col);
+		}
+	}
 	*p = 0;
 }
 

@@ -11,6 +11,7 @@
 #include <keel/platform.h>
 
 #include "../virtio/blk.h"
+#include "../x86/x86.h"
 
 static volatile struct kvm_hcall *const hc = (struct kvm_hcall *)KVM_HCALL;
 static const struct kvm_boot_info *const boot = (struct kvm_boot_info *)KVM_BOOT;
@@ -127,8 +128,13 @@ static int set_tls(void *tp)
 		__asm__ __volatile__("mov %0, %%fs" : : "r"((uint16_t)KVM_SEL_FS) : "memory");
 		return 0;
 	}
-	hc->a[0] = (uintptr_t)tp;
-	return (int)hcall(KVM_PORT_SETFS);
+	x86_set_fs(b);
+	return 0;
+}
+
+static int mem_protect(void *addr, size_t len, int prot)
+{
+	return x86_protect((uint64_t *)KVM_PML4, (uintptr_t)addr, len, prot);
 }
 
 static long entropy(void *buf, size_t len)
@@ -224,7 +230,7 @@ static const struct keel_platform kvm_platform = {
 	.wait_until = wait_until,
 	.exit = kvm_exit,
 	.set_tls = set_tls,
-	.mem_protect = 0, /* no TLB flush at CPL3: mprotect answers -ENOSYS */
+	.mem_protect = mem_protect,
 	.entropy = entropy,
 	.net_info = no_net,
 	.net_send = no_send,
@@ -245,6 +251,7 @@ void kvm_entry(void)
 	ns_mult = (1000000ULL << 32) / boot->tsc_khz;
 	realtime0 = boot->realtime_ns;
 	have_fsgsbase = !!(boot->flags & KVM_BOOT_FSGSBASE);
+	x86_gate_install((void *)KVM_IDT);
 
 	b.platform = &kvm_platform;
 	b.mem_base = image_end;

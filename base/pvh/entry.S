@@ -303,48 +303,10 @@ pvh_exc_stubs:
 	jmp pvh_exc_common
 	.endr
 
-/*
- * The ring-0 gate: `ud2; .byte 0x6b, SVC` raises #UD, which enters
- * ring 0 on every hypervisor we met (int n and syscall do not).
- *   svc 1: halt until the next interrupt (the APIC timer ticks every
- *          millisecond while keel runs; its interrupt is masked in ring 3)
- *   svc 0: set the fs base to rdi
- */
+/* Report from ring 3, on a clean stack: pvh_fault(vector, rip, cr2).
+ * (Vector 6 reaches here only through base/x86/gate.S, for #UDs that
+ * are not keel's service calls.) */
 pvh_exc_common:
-	cmpq $6, (%rsp)
-	jne 9f
-	push %rax
-	mov 24(%rsp), %rax /* rip of the #UD */
-	cmpw $0x0b0f, (%rax)
-	jne 8f
-	cmpb $0x6b, 2(%rax)
-	jne 8f
-	addq $4, 24(%rsp)
-	cmpb $1, 3(%rax)
-	je 7f
-	cmpb $0, 3(%rax)
-	jne 8f
-	push %rcx
-	push %rdx
-	mov $MSR_FS_BASE, %ecx
-	mov %rdi, %rax
-	mov %rdi, %rdx
-	shr $32, %rdx
-	wrmsr
-	pop %rdx
-	pop %rcx
-	pop %rax
-	add $16, %rsp
-	iretq
-7:	sti
-	hlt
-	cli
-	pop %rax
-	add $16, %rsp
-	iretq
-8:	pop %rax
-9:
-/* Report from ring 3, on a clean stack: pvh_fault(vector, rip, cr2). */
 	mov (%rsp), %rdi
 	mov 16(%rsp), %rsi
 	mov %cr2, %rdx
@@ -391,7 +353,7 @@ pvh_tsc_khz_leaf: .long 0
 pvh_kvmclock: .long 0
 pvh_have_timer: .long 0
 
-	.globl pvh_pvclock, pvh_wallclock, pvh_pml4, pvh_pdpt, pvh_pds
+	.globl pvh_pvclock, pvh_wallclock, pvh_pml4, pvh_pdpt, pvh_pds, pvh_idt
 	.bss
 	.p2align 12
 pvh_pml4: .skip 4096

@@ -12,6 +12,7 @@
 #include <keel/platform.h>
 
 #include "../virtio/mmio.h"
+#include "../x86/x86.h"
 #include "pvh.h"
 
 #define START_MAGIC 0x336ec578
@@ -31,7 +32,8 @@ struct memmap_entry {
 };
 
 extern char __executable_start[], _end[];
-extern uint64_t pvh_pdpt[], pvh_pds[];
+extern uint64_t pvh_pml4[], pvh_pdpt[], pvh_pds[];
+extern char pvh_idt[];
 
 static struct vblk blk;
 static int blk_state; /* 0 not yet, 1 ready, -errno none or failed */
@@ -83,9 +85,17 @@ static long console_read(void *buf, size_t len)
 	return n ? (long)n : -EAGAIN;
 }
 
+/* From keel-run's command line: which streams are a terminal, and its
+ * size when the machine started (a serial line carries no resizes). */
+static unsigned ttys, tty_rows, tty_cols;
+
 static int console_winsize(int stream, struct keel_winsize *ws)
 {
-	return -ENOTTY;
+	if (stream < 0 || stream > 2 || !(ttys & (1u << stream)))
+		return -ENOTTY;
+	ws->rows = (unsigned short)tty_rows;
+	ws->cols = (unsigned short)tty_cols;
+	return 0;
 }
 
 static uint64_t pvclock_ns(void)
@@ -138,7 +148,7 @@ static unsigned wait_until(uint64_t deadline, unsigned mask)
 		if (clock_monotonic() >= deadline)
 			return 0;
 		if (pvh_have_timer)
-			__asm__ __volatile__("ud2; .byte 0x6b, 1" : : : "memory");
+			x86_svc(X86_SVC_HALT);
 		else
 			__asm__ __volatile__("pause");
 	}
@@ -180,8 +190,13 @@ static int set_tls(void *tp)
 		__asm__ __volatile__("mov %0, %%fs" : : "r"((uint16_t)PVH_SEL_FS) : "memory");
 		return 0;
 	}
-	__asm__ __volatile__("ud2; .byte 0x6b, 0" : : "D"(b) : "memory");
+	x86_set_fs(b);
 	return 0;
+}
+
+static int mem_protect(void *addr, size_t len, int prot)
+{
+	return x86_protect(pvh_pml4, (uintptr_t)addr, len, prot);
 }
 
 static long entropy(void *buf, size_t len)
@@ -297,7 +312,7 @@ static const struct keel_platform pvh_platform = {
 	.wait_until = wait_until,
 	.exit = pvh_exit,
 	.set_tls = set_tls,
-	.mem_protect = 0,
+	.mem_protect = mem_protect,
 	.entropy = entropy,
 	.net_info = no_net,
 	.net_send = no_send,
@@ -425,6 +440,15 @@ static int split_list(char *s, char **out, int max)
 
 /* The command line keel-run writes: keel.argv=A,B keel.env=K=V,.. keel.stats=1.
  * Other words (a VMM's own, such as virtio_mmio.device=) are left alone. */
+static unsigned long dec(const char **s)
+{
+	unsigned long v = 0;
+
+	while (**s >= '0' && **s <= '9')
+		v = v * 10 + (unsigned long)(*(*s)++ - '0');
+	return v;
+}
+
 static void parse_cmdline(struct keel_boot *b, const char *src)
 {
 	static char noname[] = "app";
@@ -451,6 +475,19 @@ static void parse_cmdline(struct keel_boot *b, const char *src)
 			split_list(word + 9, envp, MAX_ARGS);
 		else if (strcmp(word, "keel.stats=1") == 0)
 			b->stats = 1;
+		else if (strncmp(word, "keel.mem=", 9) == 0) {
+			const char *q = word + 9;
+			b->budget = dec(&q);
+		} else if (strncmp(word, "keel.ttys=", 10) == 0) {
+			const char *q = word + 10;
+			ttys = (unsigned)dec(&q);
+		} else if (strncmp(word, "keel.winsize=", 13) == 0) {
+			const char *q = word + 13;
+			tty_rows = (unsigned)dec(&q);
+			if (*q == 'x')
+				q++;
+			tty_cols = (unsigned)dec(&q);
+		}
 		else if (strncmp(word, "virtio_mmio.device=", 19) == 0 && n_mmio < MAX_MMIO &&
 			 vmmio_parse(word + 19, &mmio_base[n_mmio]) == 0)
 			n_mmio++;
@@ -507,18 +544,21 @@ void pvh_main(void)
 		tsc0 = rdtsc();
 	}
 	outb(PVH_SERIAL + 1, 0); /* no serial interrupts */
+	x86_gate_install(pvh_idt);
 
 	b.platform = &pvh_platform;
+	b.budget = total;
 	parse_cmdline(&b, si->cmdline_paddr ? (const char *)(uintptr_t)si->cmdline_paddr : "");
 	b.argv = argv;
 	b.envp = envp;
 	b.mem_base = image_end;
 	b.mem_len = ram_end - image_end;
-	b.budget = total;
+	if (b.budget < total)
+		b.budget = total;
 	b.image_bytes = image_end - (uintptr_t)__executable_start;
-	b.base_bytes = total > ram_end - (uintptr_t)__executable_start
-			       ? total - (ram_end - (uintptr_t)__executable_start)
-			       : 0;
+	/* Whatever the budget holds outside [image, ram_end) is the base's:
+	 * firmware, boot tables, memory the VMM reserved. */
+	b.base_bytes = b.budget - (ram_end - (uintptr_t)__executable_start);
 	keel_start(&b);
 }
 

@@ -268,9 +268,9 @@ case_stats() {
 	for tag in image kernel stacks; do
 		expect_err_line "keel:   $tag +peak +[0-9]+ KiB +now +[1-9][0-9]* KiB"
 	done
-	peak=$(sed -n 's/^keel: memory: budget [0-9]* KiB, peak \([0-9]*\) KiB.*/\1/p' "$err")
-	heap_peak=$(sed -n 's/^keel:   heap *peak *\([0-9]*\) KiB.*/\1/p' "$err")
-	heap_now=$(sed -n 's/^keel:   heap *peak *[0-9]* KiB *now *\([0-9]*\) KiB.*/\1/p' "$err")
+	peak=$(sed -n 's/^keel: memory: budget [0-9]* KiB, peak \([0-9]*\) KiB.*/\1/p' "$errf")
+	heap_peak=$(sed -n 's/^keel:   heap *peak *\([0-9]*\) KiB.*/\1/p' "$errf")
+	heap_now=$(sed -n 's/^keel:   heap *peak *[0-9]* KiB *now *\([0-9]*\) KiB.*/\1/p' "$errf")
 	((${heap_peak:-0} >= 4096)) || note_fail "heap peak ${heap_peak:-?} KiB after using 4096 KiB"
 	[[ $heap_now == 0 ]] || note_fail "heap now ${heap_now:-?} KiB after freeing all of it"
 	((${peak:-0} >= 4096 && ${peak:-99999} <= 16384)) || note_fail "total peak ${peak:-?} KiB"
