@@ -20,7 +20,7 @@
 # Prints the tables and writes bench/results/<date>-<label>.md and
 # bench/results/latest.json (a --quick run writes build/bench/quick.md
 # and quick.json instead: a smoke run never replaces a record).
-# `make bench` runs it after `make all`; about a minute.
+# `make bench` runs it after `make all`; about half a minute here.
 #
 #   bench/run.sh [--quick] [--label=NAME]
 #
