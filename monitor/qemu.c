@@ -12,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -103,13 +107,157 @@ static int in_path(const char *name)
 	return 0;
 }
 
+/* The FIFOs QEMU's two serial ports use ("pipe" chardevs: PATH.in is
+ * what the guest reads, PATH.out what it writes). */
+struct fifos {
+	char dir[64], path[4][96];
+	int con_in, con_out, st_in, st_out;
+};
+
+static void fifos_remove(struct fifos *f)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		unlink(f->path[i]);
+	rmdir(f->dir);
+}
+
+static void fifos_make(struct fifos *f)
+{
+	static const char *const names[4] = { "con.in", "con.out", "st.in", "st.out" };
+	int i, fd[4];
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/keel-run.XXXXXX");
+	if (!mkdtemp(f->dir))
+		fail("cannot make a directory in /tmp: ", strerror(errno));
+	for (i = 0; i < 4; i++) {
+		snprintf(f->path[i], sizeof f->path[i], "%s/%s", f->dir, names[i]);
+		/* read-write opens never block, whoever comes first */
+		if (mkfifo(f->path[i], 0600) < 0 ||
+		    (fd[i] = open(f->path[i], O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+			fifos_remove(f);
+			fail("cannot make the console FIFOs: ", strerror(errno));
+		}
+	}
+	f->con_in = fd[0], f->con_out = fd[1], f->st_in = fd[2], f->st_out = fd[3];
+}
+
+static void put_all(int fd, const char *p, size_t n)
+{
+	ssize_t r;
+
+	while (n) {
+		r = write(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+static void drain(int fd, int to, char *acc, size_t *accn, size_t cap)
+{
+	char buf[65536];
+	ssize_t r;
+
+	while ((r = read(fd, buf, sizeof buf)) > 0) {
+		if (to >= 0)
+			put_all(to, buf, (size_t)r);
+		if (acc) {
+			size_t k = (size_t)r < cap - 1 - *accn ? (size_t)r : cap - 1 - *accn;
+			memcpy(acc + *accn, buf, k);
+			*accn += k;
+			acc[*accn] = 0;
+		}
+	}
+}
+
+/*
+ * keel-run stands between the terminal and the guest's serial console:
+ * it passes stdin to the console and, when stdin ends, tells the guest
+ * on the status port how many bytes there were ("eof:N"), so the guest
+ * can report end of input after the last byte. Console output goes to
+ * stdout; the status port brings back "keel-exit:N".
+ */
+static int relay(pid_t pid, struct fifos *f, double timeout, int *ws, char *report, size_t cap)
+{
+	double deadline = monotonic_now() + timeout;
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), in_eof = 0;
+	char pending[4096];
+	size_t npending = 0, off = 0, nreport = 0;
+	unsigned long long total = 0;
+
+	for (;;) {
+		struct pollfd p[5] = {
+			{ in_eof || npending ? -1 : 0, POLLIN, 0 },
+			{ f->con_out, POLLIN, 0 },
+			{ f->st_out, POLLIN, 0 },
+			{ pfd, POLLIN, 0 },
+			{ npending ? f->con_in : -1, POLLOUT, 0 },
+		};
+		int ms = pfd < 0 ? 10 : -1;
+
+		if (timeout > 0) {
+			double left = deadline - monotonic_now();
+			if (left <= 0) {
+				kill(pid, SIGKILL);
+				waitpid(pid, ws, 0);
+				drain(f->con_out, 1, NULL, NULL, 0);
+				return CHILD_TIMED_OUT;
+			}
+			if (ms < 0 || left * 1000 < ms)
+				ms = (int)(left * 1000) + 1;
+		}
+		if (poll(p, 5, ms) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents) {
+			ssize_t r = read(0, pending, sizeof pending);
+			if (r > 0) {
+				npending = (size_t)r;
+				off = 0;
+				total += (unsigned long long)r;
+			} else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+				char eof[40];
+				int k = snprintf(eof, sizeof eof, "eof:%llu\n", total);
+				in_eof = 1;
+				put_all(f->st_in, eof, (size_t)k);
+			}
+		}
+		if (npending && p[4].revents) {
+			ssize_t r = write(f->con_in, pending + off, npending);
+			if (r > 0) {
+				off += (size_t)r;
+				npending -= (size_t)r;
+			}
+		}
+		if (p[1].revents)
+			drain(f->con_out, 1, NULL, NULL, 0);
+		if (p[2].revents)
+			drain(f->st_out, -1, report, &nreport, cap);
+		if (p[3].revents || (pfd < 0 && waitpid(pid, ws, WNOHANG) == pid)) {
+			if (pfd >= 0)
+				waitpid(pid, ws, 0);
+			break;
+		}
+	}
+	drain(f->con_out, 1, NULL, NULL, 0);
+	drain(f->st_out, -1, report, &nreport, cap);
+	if (pfd >= 0)
+		close(pfd);
+	return 0;
+}
+
 int qemu_run(const struct options *o)
 {
-	char cmdline[8192], mem[32], status_dev[64], kernel[4096], drive[4200];
-	char report[64] = "";
-	int kvm = kvm_usable(), st[2], ws, rc, n;
+	char cmdline[8192], mem[32], con_dev[128], st_dev[128], kernel[4096], drive[4200];
+	char report[256] = "";
+	int kvm = kvm_usable(), ws, rc;
 	double t0 = monotonic_now();
-	const char *argv[48];
+	const char *argv[48], *r;
+	struct fifos f;
 	pid_t pid;
 	int a = 0;
 
@@ -117,9 +265,9 @@ int qemu_run(const struct options *o)
 		fail("--target=qemu needs " QEMU " (apt-get install qemu-system-x86)", NULL);
 	build_cmdline(o, cmdline, sizeof cmdline);
 	snprintf(mem, sizeof mem, "%lluM", (o->mem + (1 << 20) - 1) >> 20);
-	if (pipe2(st, O_CLOEXEC) < 0)
-		fail("pipe: ", strerror(errno));
-	snprintf(status_dev, sizeof status_dev, "file,id=st,path=/dev/fd/%d", st[1]);
+	fifos_make(&f);
+	snprintf(con_dev, sizeof con_dev, "pipe,id=con,path=%s/con", f.dir);
+	snprintf(st_dev, sizeof st_dev, "pipe,id=st,path=%s/st", f.dir);
 	snprintf(kernel, sizeof kernel, "%s", o->image);
 
 	argv[a++] = QEMU;
@@ -140,8 +288,10 @@ int qemu_run(const struct options *o)
 	argv[a++] = "none";
 	argv[a++] = "-monitor";
 	argv[a++] = "none";
+	argv[a++] = "-chardev";
+	argv[a++] = con_dev;
 	argv[a++] = "-serial";
-	argv[a++] = "stdio";
+	argv[a++] = "chardev:con";
 	argv[a++] = "-no-reboot";
 	if (access(QBOOT, R_OK) == 0) {
 		argv[a++] = "-bios";
@@ -150,7 +300,7 @@ int qemu_run(const struct options *o)
 	argv[a++] = "-device";
 	argv[a++] = "isa-debug-exit,iobase=0xf4,iosize=4";
 	argv[a++] = "-chardev";
-	argv[a++] = status_dev;
+	argv[a++] = st_dev;
 	argv[a++] = "-device";
 	argv[a++] = "isa-serial,chardev=st,iobase=0x2f8,irq=3";
 	if (o->disk) {
@@ -169,18 +319,20 @@ int qemu_run(const struct options *o)
 	argv[a] = NULL;
 
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		fifos_remove(&f);
 		fail("fork: ", strerror(errno));
+	}
 	if (pid == 0) {
-		fcntl(st[1], F_SETFD, 0); /* QEMU opens it as /dev/fd/N */
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, 0); /* the console's input comes through keel-run */
 		execvp(QEMU, (char **)argv);
 		fprintf(stderr, "keel-run: cannot run " QEMU ": %s\n", strerror(errno));
 		_exit(2);
 	}
-	close(st[1]);
-	rc = child_wait(pid, o->timeout, &ws);
-	n = (int)read(st[0], report, sizeof report - 1);
-	close(st[0]);
+	rc = relay(pid, &f, o->timeout, &ws, report, sizeof report);
+	fifos_remove(&f);
 	if (o->stats)
 		fprintf(stderr, "keel-run: qemu (%s): %.3f ms from start to exit\n",
 			kvm ? "kvm" : "software emulation", (monotonic_now() - t0) * 1e3);
@@ -188,11 +340,8 @@ int qemu_run(const struct options *o)
 		fprintf(stderr, "keel-run: %s: timed out after %g s; stopped\n", o->image, o->timeout);
 		return 124;
 	}
-	if (n > 0) {
-		report[n] = 0;
-		if (strncmp(report, "keel-exit:", 10) == 0)
-			return atoi(report + 10) & 0xff;
-	}
+	if ((r = strstr(report, "keel-exit:")))
+		return atoi(r + 10) & 0xff;
 	if (WIFEXITED(ws) && WEXITSTATUS(ws) != 0 && !(WEXITSTATUS(ws) & 1))
 		return WEXITSTATUS(ws); /* QEMU's own failure, already explained */
 	fprintf(stderr, "keel-run: the guest stopped without reporting an exit status (crashed?)\n");

@@ -75,14 +75,66 @@ static long console_write(int stream, const void *buf, size_t len)
 	return (long)len;
 }
 
+/* Data ready on a 16550 (an absent one reads 0xff). */
+static int uart_ready(uint16_t base)
+{
+	uint8_t lsr = inb(base + 5);
+
+	return lsr != 0xff && (lsr & 1);
+}
+
+/* End of input: keel-run says on the status port how many bytes its
+ * stdin held ("eof:N"); the console is at its end once N were read. */
+static uint64_t con_read, con_eof_at = UINT64_MAX;
+static char st_line[32];
+static unsigned st_len;
+
+static void status_port_poll(void)
+{
+	while (uart_ready(PVH_STATUS_SERIAL)) {
+		char c = (char)inb(PVH_STATUS_SERIAL);
+
+		if (c != '\n') {
+			if (st_len < sizeof st_line - 1)
+				st_line[st_len++] = c;
+			continue;
+		}
+		st_line[st_len] = 0;
+		if (strncmp(st_line, "eof:", 4) == 0) {
+			const char *q = st_line + 4;
+			uint64_t v = 0;
+
+			while (*q >= '0' && *q <= '9')
+				v = v * 10 + (uint64_t)(*q++ - '0');
+			con_eof_at = v;
+		}
+		st_len = 0;
+	}
+}
+
+static uint64_t clock_monotonic(void);
+
 static long console_read(void *buf, size_t len)
 {
 	char *p = buf;
 	size_t n = 0;
 
-	while (n < len && (inb(PVH_SERIAL + 5) & 1))
-		p[n++] = (char)inb(PVH_SERIAL);
-	return n ? (long)n : -EAGAIN;
+	/* The UART holds one byte; the VMM hands over the next while we
+	 * look again, so a read gets what arrived together, not one byte.
+	 * (Its FIFO mode would pace output at the line's baud rate.) */
+	for (uint64_t last = 0; n < len;) {
+		if (uart_ready(PVH_SERIAL)) {
+			p[n++] = (char)inb(PVH_SERIAL);
+			last = clock_monotonic();
+		} else if (!n || clock_monotonic() - last > 10000000) {
+			break; /* 10 ms without a byte: the rest has not been sent */
+		}
+	}
+	con_read += n;
+	if (n)
+		return (long)n;
+	status_port_poll();
+	return con_read >= con_eof_at ? 0 : -EAGAIN;
 }
 
 /* From keel-run's command line: which streams are a terminal, and its
@@ -141,7 +193,9 @@ static uint64_t clock_realtime(void)
 static unsigned wait_until(uint64_t deadline, unsigned mask)
 {
 	for (;;) {
-		if ((mask & KEEL_EV_CONSOLE) && (inb(PVH_SERIAL + 5) & 1))
+		if ((mask & KEEL_EV_CONSOLE) &&
+		    (uart_ready(PVH_SERIAL) || uart_ready(PVH_STATUS_SERIAL) ||
+		     con_read >= con_eof_at))
 			return KEEL_EV_CONSOLE;
 		if ((mask & KEEL_EV_BLOCK) && blk_state == 1 && virtq_pending(&blk.q))
 			return KEEL_EV_BLOCK;

@@ -225,11 +225,13 @@ case_stdin_zero_length() {
 
 guest stdin-large all
 case_stdin_large() {
-	local n
-	input=(seq 1 30000)
+	local n count=30000
+	# qemu's console is a 16550 UART: two port reads (VM exits) a byte.
+	[[ $target == qemu ]] && count=2000
+	input=(seq 1 $count)
 	run stdin
 	expect_ok
-	n=$(seq 1 30000 | wc -c)
+	n=$(seq 1 $count | wc -c)
 	expect_out_has "bytes=$n "
 }
 
