@@ -68,7 +68,7 @@ $(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP)
 	chmod +x $@
 
 MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c monitor/kvm.c \
-	monitor/sandbox.c monitor/child.c monitor/qemu.c monitor/linux.c monitor/blk.c
+	monitor/sandbox.c monitor/child.c monitor/qemu.c monitor/linux.c monitor/blk.c monitor/net.c
 # keel-run is linked at 1 GiB, clear of the images it loads into itself
 # (monitor/linux.c), and statically against the host's musl where Debian's
 # musl-tools is installed: a static glibc program spends ~0.4 ms in

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include <keel/abi.h>
 #include <keel/keel.h>
@@ -42,6 +43,8 @@ static const char usage[] =
 	"  --timeout=SECS   stop the image after SECS seconds (exit status 124)\n"
 	"  --disk=FILE      give the guest FILE as block device 0 (read-only if\n"
 	"                   FILE is not writable)\n"
+	"  --net=tap:IFNAME give the guest a network device on the tap IFNAME\n"
+	"                   (which must exist: ip tuntap add IFNAME mode tap)\n"
 	"  --env=NAME=VALUE put NAME in the application's environment (repeatable;\n"
 	"                   the host environment is not passed on)\n"
 	"  --help, --version\n";
@@ -78,6 +81,12 @@ int main(int argc, char **argv)
 	if (o.version) {
 		printf("keel-run %s (keel ABI %d)\n", KEEL_VERSION, KEEL_ABI_VERSION);
 		return 0;
+	}
+	if (o.tap) { /* a locally administered address, 02:6b:..., random */
+		if (getrandom(o.mac, 6, 0) != 6)
+			fail("cannot pick a MAC address: %s", strerror(errno));
+		o.mac[0] = 0x02;
+		o.mac[1] = 0x6b;
 	}
 	if (o.disk && access(o.disk, R_OK) != 0)
 		fail("--disk=%s: %s", o.disk, strerror(errno));

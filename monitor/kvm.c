@@ -397,12 +397,30 @@ static int64_t hc_read(struct vm *vm, struct kvm_hcall *h)
 	return r < 0 ? (errno == EINTR ? -EAGAIN : -errno) : r;
 }
 
+/* Whether the guest has receive buffers posted (else the tap waits). */
+static int rx_room(struct vm *vm)
+{
+	struct vm_queue *q = &vm->net->rx;
+	volatile uint16_t *idx = q->num ? guest_ptr(vm, q->avail + 2, 2) : NULL;
+
+	return idx && *idx != q->last_avail;
+}
+
 static int64_t hc_wait(struct vm *vm, struct kvm_hcall *h, double deadline)
 {
-	struct pollfd p = { 0, POLLIN, 0 };
+	struct pollfd p[2] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
 	struct timespec ts, *tsp = NULL;
 	uint64_t left_ns = h->a[1] > h->a[0] ? h->a[1] - h->a[0] : 0;
-	int nfds = (h->a[2] & 1) ? 1 : 0; /* KEEL_EV_CONSOLE */
+	int64_t ev = 0;
+
+	if ((h->a[2] & 2) && vm->net) { /* KEEL_EV_NET */
+		if (net_rx(vm, vm->net))
+			return 2;
+		if (rx_room(vm))
+			p[1].fd = vm->net->fd;
+	}
+	if (h->a[2] & 1) /* KEEL_EV_CONSOLE */
+		p[0].fd = 0;
 
 	if (h->a[1] != UINT64_MAX) {
 		ts.tv_sec = (time_t)(left_ns / 1000000000);
@@ -419,9 +437,22 @@ static int64_t hc_wait(struct vm *vm, struct kvm_hcall *h, double deadline)
 			tsp = &ts;
 		}
 	}
-	if (ppoll(nfds ? &p : NULL, (nfds_t)nfds, tsp, NULL) > 0 && p.revents)
-		return 1;
-	return 0;
+	if (ppoll(p, 2, tsp, NULL) > 0) {
+		if (p[0].revents)
+			ev |= 1;
+		if (p[1].revents && net_rx(vm, vm->net))
+			ev |= 2;
+	}
+	return ev;
+}
+
+static int64_t hc_queue(struct vm *vm, struct kvm_hcall *h)
+{
+	if (vm->blk && h->a[0] == (uint64_t)vm->blk_dev && h->a[1] == 0)
+		return vm_queue_setup(vm, &vm->blk->q, h->a);
+	if (vm->net && h->a[0] == (uint64_t)vm->net_dev && h->a[1] <= 1)
+		return vm_queue_setup(vm, h->a[1] ? &vm->net->tx : &vm->net->rx, h->a);
+	return -ENODEV;
 }
 
 static int64_t hc_winsize(struct vm *vm, struct kvm_hcall *h)
@@ -464,6 +495,10 @@ static int64_t hc_setfs(struct vm *vm, struct kvm_hcall *h)
 
 static void print_stats(struct vm *vm, int status)
 {
+	if (vm->net)
+		fprintf(stderr, "keel-run: kvm: net: %llu frames sent in %llu notifications, %llu received, %llu dropped\n",
+			(unsigned long long)vm->net->tx_frames, (unsigned long long)vm->net->tx_batches,
+			(unsigned long long)vm->net->rx_frames, (unsigned long long)vm->net->rx_dropped);
 	if (vm->blk)
 		fprintf(stderr, "keel-run: kvm: disk: %llu requests in %llu notifications, %llu KiB\n",
 			(unsigned long long)vm->blk->requests, (unsigned long long)vm->blk->batches,
@@ -519,14 +554,16 @@ static int run_loop(struct vm *vm, const struct options *o)
 			case KVM_PORT_ENTROPY: h->ret = hc_entropy(vm, h); break;
 			case KVM_PORT_SETFS: h->ret = hc_setfs(vm, h); break;
 			case KVM_PORT_QUEUE:
-				if (h->a[0] != 0 || h->a[1] != 0 || !vm->blk)
-					h->ret = -ENODEV;
-				else
-					h->ret = vm_queue_setup(vm, &vm->blk->q, h->a);
+				h->ret = hc_queue(vm, h);
 				break;
 			case KVM_PORT_NOTIFY:
-				if (h->a[0] == 0 && h->a[1] == 0 && vm->blk)
+				if (vm->blk && h->a[0] == (uint64_t)vm->blk_dev && h->a[1] == 0)
 					blk_notify(vm, vm->blk);
+				if (vm->net && h->a[0] == (uint64_t)vm->net_dev) {
+					if (h->a[1] == 1)
+						net_tx(vm, vm->net);
+					net_rx(vm, vm->net);
+				}
 				h->ret = 0;
 				break;
 			case KVM_PORT_FAULT:
@@ -666,16 +703,37 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	bi->tsc_khz = (uint64_t)tsc_khz;
 	bi->stats = (uint64_t)o->stats;
 	bi->ttys = (uint64_t)(isatty(0) | isatty(1) << 1 | isatty(2) << 2);
-	if (o->disk) {
-		static struct vm_blk blk;
-		int r = blk_open(&blk, o->disk);
+	{
+		int ndev = 0;
 
-		if (r)
-			fail("--disk=%s: %s", o->disk, r == -EINVAL ? "not a regular file or block device" : strerror(-r));
-		vm.blk = &blk;
-		bi->devs[0].type = KVM_DEV_BLK;
-		bi->devs[0].flags = blk.read_only ? KVM_DEV_READ_ONLY : 0;
-		bi->devs[0].sectors = blk.sectors;
+		if (o->disk) {
+			static struct vm_blk blk;
+			int r = blk_open(&blk, o->disk);
+
+			if (r)
+				fail("--disk=%s: %s", o->disk,
+				     r == -EINVAL ? "not a regular file or block device" : strerror(-r));
+			vm.blk = &blk;
+			vm.blk_dev = ndev;
+			bi->devs[ndev].type = KVM_DEV_BLK;
+			bi->devs[ndev].flags = blk.read_only ? KVM_DEV_READ_ONLY : 0;
+			bi->devs[ndev].sectors = blk.sectors;
+			ndev++;
+		}
+		if (o->tap) {
+			static struct vm_net net;
+			char err[200];
+
+			net.fd = tap_open(o->tap, err, sizeof err);
+			if (net.fd < 0)
+				fail("--net=tap:%s: %s", o->tap, err);
+			vm.net = &net;
+			vm.net_dev = ndev;
+			bi->devs[ndev].type = KVM_DEV_NET;
+			bi->devs[ndev].mtu = 1500;
+			memcpy(bi->devs[ndev].mac, o->mac, 6);
+			ndev++;
+		}
 	}
 	build_args(&vm, o, bi);
 	set_cpu_state(&vm, info->kvm_entry, fsgsbase);
@@ -692,7 +750,8 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
 	if (getenv("KEEL_RUN_NO_SANDBOX") == NULL) {
-		int r = sandbox_enter(vm.vcpu, report_fd, vm.blk ? vm.blk->fd : -1);
+		int r = sandbox_enter(vm.vcpu, report_fd, vm.blk ? vm.blk->fd : -1,
+				      vm.net ? vm.net->fd : -1);
 		if (r)
 			fail("cannot enter the monitor's seccomp sandbox: %s", strerror(-r));
 	}

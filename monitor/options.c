@@ -105,6 +105,18 @@ int options_parse(int argc, char **argv, struct options *o, char *err,
 				snprintf(err, errlen, "bad --timeout '%s' (seconds, e.g. 10 or 0.5)", v);
 				return -1;
 			}
+		} else if ((v = value(a, "--net"))) {
+			if (strcmp(v, "none") == 0) {
+				o->tap = NULL;
+			} else if (strncmp(v, "tap:", 4) == 0 && v[4]) {
+				o->tap = v + 4;
+			} else if (strcmp(v, "host") == 0) {
+				snprintf(err, errlen, "--net=host is not available yet (use --net=tap:IFNAME)");
+				return -1;
+			} else {
+				snprintf(err, errlen, "bad --net '%s' (none or tap:IFNAME)", v);
+				return -1;
+			}
 		} else if ((v = value(a, "--disk"))) {
 			if (!*v) {
 				snprintf(err, errlen, "--disk needs a file (--disk=FILE)");

@@ -20,6 +20,8 @@ struct options {
 	const char *env[MAX_ENV];
 	int nenv;
 	const char *disk; /* --disk=FILE, or NULL */
+	const char *tap;  /* --net=tap:IFNAME, or NULL */
+	unsigned char mac[6]; /* the guest's, chosen by keel-run */
 	const char *image;
 	int argc; /* the application's argv: image path first */
 	char **argv;

@@ -42,7 +42,7 @@ static void refused(int sig, siginfo_t *si, void *ctx)
 	_exit(159);
 }
 
-int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd)
+int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd)
 {
 	struct sock_filter f[] = {
 		LOAD(ARCH),
@@ -61,20 +61,22 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd)
 		ALLOW_NR(__NR_gettid),
 		ALLOW_NR(__NR_tgkill),
 		ALLOW_NR(__NR_rt_sigprocmask),
-		/* write(1, 2 or the status pipe to the parent) */
-		JEQ(__NR_write, 0, 6),
+		/* write(1, 2, the status pipe to the parent, the tap) */
+		JEQ(__NR_write, 0, 7),
 		LOAD(ARG_LO(0)),
-		JEQ(1, 2, 0),
-		JEQ(2, 1, 0),
-		JEQ((unsigned)report_fd, 0, 1),
+		JEQ(1, 3, 0),
+		JEQ(2, 2, 0),
+		JEQ((unsigned)report_fd, 1, 0),
+		JEQ((unsigned)tap_fd, 0, 1),
 		ALLOW,
 		TRAP,
 		/* writev to the same: musl's stdio writes stderr with writev */
-		JEQ(__NR_writev, 0, 6),
+		JEQ(__NR_writev, 0, 7),
 		LOAD(ARG_LO(0)),
-		JEQ(1, 2, 0),
-		JEQ(2, 1, 0),
-		JEQ((unsigned)report_fd, 0, 1),
+		JEQ(1, 3, 0),
+		JEQ(2, 2, 0),
+		JEQ((unsigned)report_fd, 1, 0),
+		JEQ((unsigned)tap_fd, 0, 1),
 		ALLOW,
 		TRAP,
 		/* the disk: reads, writes and flushes of its fd only */
@@ -87,10 +89,11 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd)
 		JEQ((unsigned)disk_fd, 0, 1),
 		ALLOW,
 		TRAP,
-		/* read(0) */
-		JEQ(__NR_read, 0, 4),
+		/* read(0 or the tap) */
+		JEQ(__NR_read, 0, 5),
 		LOAD(ARG_LO(0)),
-		JEQ(0, 0, 1),
+		JEQ(0, 1, 0),
+		JEQ((unsigned)tap_fd, 0, 1),
 		ALLOW,
 		TRAP,
 		/* ioctl: KVM_RUN and register access on the vCPU; TIOCGWINSZ on 0-2 */

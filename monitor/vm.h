@@ -25,6 +25,12 @@ struct vm_blk {
 	uint64_t requests, batches, bytes;
 };
 
+struct vm_net {
+	int fd; /* the tap, non-blocking */
+	struct vm_queue rx, tx;
+	uint64_t rx_frames, tx_frames, tx_batches, rx_dropped;
+};
+
 struct vm {
 	int kvm, vmfd, vcpu;
 	struct kvm_run *run;
@@ -33,6 +39,8 @@ struct vm {
 	uint64_t exits, exits_by_port[16];
 	double t0, t_setup, t_end;
 	struct vm_blk *blk; /* device KVM_DEV_BLK, or NULL */
+	struct vm_net *net; /* device KVM_DEV_NET, or NULL */
+	int blk_dev, net_dev; /* their indexes in kvm_boot_info.devs */
 };
 
 static inline void *guest_ptr(const struct vm *vm, uint64_t gpa, uint64_t len)
@@ -41,6 +49,13 @@ static inline void *guest_ptr(const struct vm *vm, uint64_t gpa, uint64_t len)
 		return 0;
 	return vm->mem + gpa;
 }
+
+/* net.c */
+int tap_open(const char *ifname, char *err, unsigned errlen);
+/* Moves frames from the tap into posted receive buffers; returns how
+ * many were delivered. */
+unsigned net_rx(struct vm *vm, struct vm_net *n);
+void net_tx(struct vm *vm, struct vm_net *n);
 
 /* blk.c */
 int blk_open(struct vm_blk *b, const char *path);

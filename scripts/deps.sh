@@ -22,7 +22,7 @@ BUILD="gcc make binutils libc6-dev dpkg-dev xz-utils debian-archive-keyring"
 # To test and benchmark: static musl reference programs (musl-tools),
 # QEMU and its firmware for the VM targets, network namespaces (iproute2),
 # an HTTP client (curl), and a Markdown renderer for the website (cmark).
-EXTRA="musl-tools qemu-system-x86 qemu-system-data seabios iproute2 curl cmark"
+EXTRA="musl-tools qemu-system-x86 qemu-system-data seabios iproute2 iputils-ping curl cmark"
 
 mode=install
 case ${1:-} in

@@ -6,11 +6,13 @@
  * call is one `out` (one VM exit) carrying a whole buffer.
  */
 #include <errno.h>
+#include <string.h>
 
 #include <keel/kvm.h>
 #include <keel/platform.h>
 
 #include "../virtio/blk.h"
+#include "../virtio/net.h"
 #include "../x86/x86.h"
 
 static volatile struct kvm_hcall *const hc = (struct kvm_hcall *)KVM_HCALL;
@@ -18,6 +20,10 @@ static const struct kvm_boot_info *const boot = (struct kvm_boot_info *)KVM_BOOT
 
 static struct vblk blk;
 static int blk_state; /* 0 not yet, 1 ready, -errno failed */
+static struct vnet net;
+static int net_state;
+static int blk_index, net_index; /* their places in boot->devs */
+static int find_dev(uint32_t type, unsigned n);
 static uint64_t tsc0, ns_mult; /* ns = (tsc - tsc0) * ns_mult >> 32 */
 static uint64_t realtime0;
 static int have_fsgsbase;
@@ -93,6 +99,8 @@ static unsigned wait_until(uint64_t deadline, unsigned mask)
 	/* Block requests complete during their notification. */
 	if ((mask & KEEL_EV_BLOCK) && blk_state == 1 && virtq_pending(&blk.q))
 		return KEEL_EV_BLOCK;
+	if ((mask & KEEL_EV_NET) && net_state == 1 && vnet_pending(&net))
+		return KEEL_EV_NET;
 	hc->a[0] = clock_monotonic();
 	hc->a[1] = deadline;
 	hc->a[2] = mask;
@@ -144,36 +152,100 @@ static long entropy(void *buf, size_t len)
 	return hcall(KVM_PORT_ENTROPY);
 }
 
-static int no_net(unsigned dev, struct keel_net_info *info)
+/* Network device 0: virtio-net rings; transmit is one exit per batch,
+ * received frames arrive in the rings while the guest waits. */
+static void net_kick(struct vnet *n, unsigned queue)
 {
-	return -ENODEV;
+	hc->a[0] = (uint64_t)net_index;
+	hc->a[1] = queue;
+	hcall(KVM_PORT_NOTIFY);
 }
 
-static long no_frames(unsigned dev, struct keel_frame *f, unsigned n)
+static int queue_setup(int dev, unsigned queue, struct virtq *q)
 {
-	return -ENODEV;
+	q->event_idx = 1;
+	hc->a[0] = (uint64_t)dev;
+	hc->a[1] = queue;
+	hc->a[2] = q->num;
+	hc->a[3] = (uintptr_t)q->desc;
+	hc->a[4] = (uintptr_t)q->avail;
+	hc->a[5] = (uintptr_t)q->used;
+	return (int)hcall(KVM_PORT_QUEUE);
 }
 
-static long no_send(unsigned dev, const struct keel_frame *f, unsigned n)
+static int net_ready(unsigned dev)
 {
-	return -ENODEV;
+	int r;
+
+	if (dev != 0 || (net_index = find_dev(KVM_DEV_NET, 0)) < 0)
+		return -ENODEV;
+	if (net_state == 0) {
+		net.notify = net_kick;
+		r = vnet_init(&net, 128);
+		if (!r)
+			r = queue_setup(net_index, 0, &net.rx);
+		if (!r)
+			r = queue_setup(net_index, 1, &net.tx);
+		if (!r)
+			vnet_start(&net);
+		net_state = r ? r : 1;
+	}
+	return net_state < 0 ? net_state : 0;
+}
+
+static int net_info(unsigned dev, struct keel_net_info *info)
+{
+	int r = net_ready(dev);
+
+	if (r)
+		return r;
+	memcpy(info->mac, boot->devs[net_index].mac, 6);
+	info->mtu = boot->devs[net_index].mtu;
+	info->max_batch = net.tx.num;
+	return 0;
+}
+
+static long net_send(unsigned dev, const struct keel_frame *f, unsigned n)
+{
+	int r = net_ready(dev);
+
+	return r ? r : vnet_send(&net, f, n);
+}
+
+static long net_recv(unsigned dev, struct keel_frame *f, unsigned n)
+{
+	int r = net_ready(dev);
+
+	return r ? r : vnet_recv(&net, f, n);
 }
 
 /* Block device 0: a virtio-blk ring the monitor processes on notify. */
 
 static void blk_kick(struct vblk *b)
 {
-	hc->a[0] = 0;
+	hc->a[0] = (uint64_t)blk_index;
 	hc->a[1] = 0;
 	hcall(KVM_PORT_NOTIFY);
 }
 
+/* The index in the boot info of the n-th device of a type, or -1. */
+static int find_dev(uint32_t type, unsigned n)
+{
+	int i;
+
+	for (i = 0; i < KVM_MAX_DEVS; i++)
+		if (boot->devs[i].type == type && n-- == 0)
+			return i;
+	return -1;
+}
+
 static int blk_ready(unsigned dev)
 {
-	const struct kvm_dev *d = &boot->devs[0];
+	const struct kvm_dev *d;
 
-	if (dev != 0 || d->type != KVM_DEV_BLK)
+	if ((blk_index = find_dev(KVM_DEV_BLK, dev)) < 0 || dev != 0)
 		return -ENODEV;
+	d = &boot->devs[blk_index];
 	if (blk_state == 0) {
 		blk_state = vblk_init(&blk, 128);
 		if (blk_state == 0) {
@@ -181,7 +253,7 @@ static int blk_ready(unsigned dev)
 			blk.read_only = !!(d->flags & KVM_DEV_READ_ONLY);
 			blk.notify = blk_kick;
 			blk.q.event_idx = 1;
-			hc->a[0] = 0;
+			hc->a[0] = (uint64_t)blk_index;
 			hc->a[1] = 0;
 			hc->a[2] = blk.q.num;
 			hc->a[3] = (uintptr_t)blk.q.desc;
@@ -232,9 +304,9 @@ static const struct keel_platform kvm_platform = {
 	.set_tls = set_tls,
 	.mem_protect = mem_protect,
 	.entropy = entropy,
-	.net_info = no_net,
-	.net_send = no_send,
-	.net_recv = no_frames,
+	.net_info = net_info,
+	.net_send = net_send,
+	.net_recv = net_recv,
 	.block_info = block_info,
 	.block_submit = block_submit,
 	.block_complete = block_complete,
