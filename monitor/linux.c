@@ -23,6 +23,7 @@
 
 #include "child.h"
 #include "linux.h"
+#include "vm.h"
 
 #define PAGE 4096UL
 #define STACK_SIZE (256UL << 10)
@@ -61,7 +62,18 @@ static char **build_env(const struct options *o)
 	n = snprintf(opts, sizeof opts, KEEL_OPTS_ENV "=mem=%llu stats=%d", o->mem, o->stats);
 	if (o->disk) {
 		int ro, fd = open_disk(o->disk, &ro);
-		snprintf(opts + n, sizeof opts - (size_t)n, " disk=%d ro=%d", fd, ro);
+		n += snprintf(opts + n, sizeof opts - (size_t)n, " disk=%d ro=%d", fd, ro);
+	}
+	if (o->tap) {
+		char err[200];
+		int fd = tap_open(o->tap, err, sizeof err);
+
+		if (fd < 0)
+			fail("--net=tap:%s: %s", o->tap, err);
+		fcntl(fd, F_SETFD, 0); /* the image keeps it across exec */
+		snprintf(opts + n, sizeof opts - (size_t)n,
+			 " net=%d mac=%02x%02x%02x%02x%02x%02x", fd, o->mac[0], o->mac[1],
+			 o->mac[2], o->mac[3], o->mac[4], o->mac[5]);
 	}
 	for (i = 0; i < o->nenv; i++)
 		env[i] = (char *)o->env[i];

@@ -253,7 +253,7 @@ static int relay(pid_t pid, struct fifos *f, double timeout, int *ws, char *repo
 int qemu_run(const struct options *o)
 {
 	char cmdline[8192], mem[32], con_dev[128], st_dev[128], kernel[4096], drive[4200];
-	char report[256] = "";
+	char report[256] = "", netdev[128], netmac[128];
 	int kvm = kvm_usable(), ws, rc;
 	double t0 = monotonic_now();
 	const char *argv[48], *r;
@@ -311,6 +311,19 @@ int qemu_run(const struct options *o)
 		argv[a++] = drive;
 		argv[a++] = "-device";
 		argv[a++] = "virtio-blk-device,drive=d0";
+	}
+	if (o->tap) {
+		snprintf(netdev, sizeof netdev, "tap,id=n0,ifname=%s,script=no,downscript=no", o->tap);
+		snprintf(netmac, sizeof netmac, "virtio-net-device,netdev=n0,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+			 o->mac[0], o->mac[1], o->mac[2], o->mac[3], o->mac[4], o->mac[5]);
+		if (!o->disk) {
+			argv[a++] = "-global";
+			argv[a++] = "virtio-mmio.force-legacy=false";
+		}
+		argv[a++] = "-netdev";
+		argv[a++] = netdev;
+		argv[a++] = "-device";
+		argv[a++] = netmac;
 	}
 	argv[a++] = "-kernel";
 	argv[a++] = kernel;

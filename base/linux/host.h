@@ -57,6 +57,9 @@ void linux_clock_init(void);
 /* The disk keel-run handed over (fd, or -1), set before the sandbox. */
 void linux_disk_init(int fd, int read_only);
 extern int linux_disk_fd;
+/* The tap keel-run handed over (fd, or -1) and the guest's MAC. */
+void linux_net_init(int fd, const unsigned char mac[6]);
+extern int linux_net_fd;
 void linux_seccomp_install(void);
 void linux_faults_install(void);
 void linux_write_all(int fd, const void *buf, size_t len);

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <time.h>
 
 #include <keel/platform.h>
@@ -87,12 +88,66 @@ static uint64_t clock_realtime(void)
 	return host_clock(CLOCK_REALTIME);
 }
 
+/* Network device 0: the tap keel-run opened (non-blocking); a frame
+ * is one read or write. */
+int linux_net_fd = -1;
+static unsigned char net_mac[6];
+
+void linux_net_init(int fd, const unsigned char mac[6])
+{
+	linux_net_fd = fd;
+	memcpy(net_mac, mac, 6);
+}
+
+static int net_info(unsigned dev, struct keel_net_info *info)
+{
+	if (dev != 0 || linux_net_fd < 0)
+		return -ENODEV;
+	memcpy(info->mac, net_mac, 6);
+	info->mtu = 1500;
+	info->max_batch = 64;
+	return 0;
+}
+
+static long net_send(unsigned dev, const struct keel_frame *f, unsigned n)
+{
+	unsigned i;
+	long r;
+
+	if (dev != 0 || linux_net_fd < 0)
+		return -ENODEV;
+	for (i = 0; i < n; i++) {
+		if (f[i].len < 14 || f[i].len > 1514 + 4)
+			return i ? (long)i : -EINVAL;
+		r = host_syscall(HOST_write, linux_net_fd, f[i].data, f[i].len);
+		if (r == -EAGAIN)
+			break; /* the tap's queue is full: the rest later */
+	}
+	return (long)i;
+}
+
+static long net_recv(unsigned dev, struct keel_frame *f, unsigned n)
+{
+	unsigned i;
+	long r;
+
+	if (dev != 0 || linux_net_fd < 0)
+		return -ENODEV;
+	for (i = 0; i < n; i++) {
+		r = host_syscall(HOST_read, linux_net_fd, f[i].data, f[i].cap);
+		if (r <= 0)
+			break;
+		f[i].len = (size_t)r;
+	}
+	return (long)i;
+}
+
 static unsigned wait_until(uint64_t deadline, unsigned mask)
 {
-	struct pollfd pfd = { 0, POLLIN, 0 };
+	struct pollfd pfd[2] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
 	struct timespec ts, *tsp = 0;
 	uint64_t now = clock_monotonic();
-	int nfds = (mask & KEEL_EV_CONSOLE) ? 1 : 0;
+	unsigned ev = 0;
 	long r;
 
 	if (deadline != UINT64_MAX) {
@@ -101,10 +156,16 @@ static unsigned wait_until(uint64_t deadline, unsigned mask)
 		ts.tv_nsec = (long)(left % 1000000000);
 		tsp = &ts;
 	}
-	r = host_syscall(HOST_ppoll, nfds ? &pfd : 0, nfds, tsp, 0, 8);
-	if (r > 0 && pfd.revents)
-		return KEEL_EV_CONSOLE;
-	return 0;
+	if (mask & KEEL_EV_CONSOLE)
+		pfd[0].fd = 0;
+	if ((mask & KEEL_EV_NET) && linux_net_fd >= 0)
+		pfd[1].fd = linux_net_fd;
+	r = host_syscall(HOST_ppoll, pfd, 2, tsp, 0, 8);
+	if (r > 0 && pfd[0].revents)
+		ev |= KEEL_EV_CONSOLE;
+	if (r > 0 && pfd[1].revents)
+		ev |= KEEL_EV_NET;
+	return ev;
 }
 
 static __attribute__((noreturn)) void linux_exit(int status)
@@ -139,20 +200,6 @@ static long entropy(void *buf, size_t len)
 	return (long)len;
 }
 
-static int no_net(unsigned dev, struct keel_net_info *info)
-{
-	return -ENODEV;
-}
-
-static long no_frames(unsigned dev, struct keel_frame *f, unsigned n)
-{
-	return -ENODEV;
-}
-
-static long no_send(unsigned dev, const struct keel_frame *f, unsigned n)
-{
-	return -ENODEV;
-}
 
 /* Block device 0: the file keel-run opened, read and written with
  * pread/pwrite as requests are submitted; completions queue up. */
@@ -251,9 +298,9 @@ const struct keel_platform linux_platform = {
 	.set_tls = set_tls,
 	.mem_protect = mem_protect,
 	.entropy = entropy,
-	.net_info = no_net,
-	.net_send = no_send,
-	.net_recv = no_frames,
+	.net_info = net_info,
+	.net_send = net_send,
+	.net_recv = net_recv,
 	.block_info = block_info,
 	.block_submit = block_submit,
 	.block_complete = block_complete,

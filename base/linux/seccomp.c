@@ -1,7 +1,8 @@
 /*
  * The sandbox of the Linux-process base. After start-up the image may
  * make only the host calls the base itself needs, each narrowed by its
- * arguments where it matters; anything else (a raw syscall instruction
+ * arguments where it matters (the console, and the disk and tap fds
+ * keel-run handed over); anything else (a raw syscall instruction
  * in the application, say) traps into faults.c, which names the call
  * and stops the image with status 159 (128 + SIGSYS).
  */
@@ -66,7 +67,8 @@ struct seccomp_data {
 	JEQ(n, 0, 8), LOAD(ARG_HI(0)), JEQ(0, 0, 5), LOAD(ARG_LO(0)),         \
 		JEQ(a, 2, 0), JEQ(b, 1, 0), JEQ(c, 0, 1), ALLOW, TRAP
 
-#define DISK_FD 0xfffffffeU /* placeholder: no fd has this number */
+#define DISK_FD 0xfffffffeU /* placeholders: no fd has these numbers */
+#define NET_FD 0xfffffffdU
 
 static struct sock_filter filter[] = {
 	LOAD(ARCH),
@@ -83,9 +85,9 @@ static struct sock_filter filter[] = {
 	ALLOW_NR(HOST_getrandom),
 	ALLOW_NR(HOST_mprotect),
 	ALLOW_NR(HOST_rt_sigreturn),
-	ALLOW_FD3(HOST_write, 1, 2, 2),
+	ALLOW_FD3(HOST_write, 1, 2, NET_FD),
 	LOAD(NR),
-	ALLOW_FD3(HOST_read, 0, 0, 0),
+	ALLOW_FD3(HOST_read, 0, NET_FD, NET_FD),
 	LOAD(NR),
 	/* pread64, pwrite64, fdatasync on the disk's fd only (patched in) */
 	JEQ(HOST_pread64, 2, 0),
@@ -121,9 +123,12 @@ void linux_seccomp_install(void)
 	unsigned i;
 	long r;
 
-	for (i = 0; i < prog.len && linux_disk_fd >= 0; i++)
-		if (filter[i].k == DISK_FD)
+	for (i = 0; i < prog.len; i++) {
+		if (filter[i].k == DISK_FD && linux_disk_fd >= 0)
 			filter[i].k = (uint32_t)linux_disk_fd;
+		if (filter[i].k == NET_FD && linux_net_fd >= 0)
+			filter[i].k = (uint32_t)linux_net_fd;
+	}
 
 	r = host_syscall(HOST_prctl, 38 /* PR_SET_NO_NEW_PRIVS */, 1, 0, 0, 0);
 	if (r == 0)

@@ -60,12 +60,31 @@ static unsigned long parse_ulong(const char *s, const char **end)
 	return v;
 }
 
-/* "mem=BYTES stats=0|1 [disk=FD ro=0|1]", written by keel-run; unknown
+static int hex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* 12 hex digits; returns the end, or s itself when malformed. */
+static const char *parse_mac(const char *s, unsigned char mac[6])
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		if (hex(s[2 * i]) < 0 || hex(s[2 * i + 1]) < 0)
+			return s;
+		mac[i] = (unsigned char)(hex(s[2 * i]) << 4 | hex(s[2 * i + 1]));
+	}
+	return s + 12;
+}
+
+/* "mem=BYTES stats=0|1 [disk=FD ro=0|1] [net=FD mac=HEX]", written by keel-run; unknown
  * words are errors. */
 static void parse_opts(const char *s, struct keel_boot *b)
 {
 	const char *e;
-	long disk = -1, ro = 0;
+	long disk = -1, ro = 0, net = -1;
+	unsigned char mac[6] = { 0 };
 
 	while (*s) {
 		if (*s == ' ') {
@@ -80,6 +99,10 @@ static void parse_opts(const char *s, struct keel_boot *b)
 			disk = (long)parse_ulong(s + 5, &e);
 		else if (prefix(s, "ro="))
 			ro = (long)parse_ulong(s + 3, &e);
+		else if (prefix(s, "net="))
+			net = (long)parse_ulong(s + 4, &e);
+		else if (prefix(s, "mac="))
+			e = parse_mac(s + 4, mac);
 		else
 			e = s;
 		if (e == s || (*e && *e != ' '))
@@ -88,6 +111,8 @@ static void parse_opts(const char *s, struct keel_boot *b)
 	}
 	if (disk >= 0)
 		linux_disk_init((int)disk, (int)ro);
+	if (net >= 0)
+		linux_net_init((int)net, mac);
 }
 
 void linux_entry(long *sp)

@@ -37,6 +37,8 @@ extern char pvh_idt[];
 
 static struct vblk blk;
 static int blk_state; /* 0 not yet, 1 ready, -errno none or failed */
+static struct vnet net;
+static int net_state;
 static uint64_t tsc0, ns_mult; /* TSC fallback: ns = (tsc - tsc0) * ns_mult >> 32 */
 static uint64_t realtime0;
 
@@ -199,6 +201,8 @@ static unsigned wait_until(uint64_t deadline, unsigned mask)
 			return KEEL_EV_CONSOLE;
 		if ((mask & KEEL_EV_BLOCK) && blk_state == 1 && virtq_pending(&blk.q))
 			return KEEL_EV_BLOCK;
+		if ((mask & KEEL_EV_NET) && net_state == 1 && vnet_pending(&net))
+			return KEEL_EV_NET;
 		if (clock_monotonic() >= deadline)
 			return 0;
 		if (pvh_have_timer)
@@ -275,21 +279,6 @@ static long entropy(void *buf, size_t len)
 	return (long)len;
 }
 
-static int no_net(unsigned dev, struct keel_net_info *info)
-{
-	return -ENODEV;
-}
-
-static long no_frames(unsigned dev, struct keel_frame *f, unsigned n)
-{
-	return -ENODEV;
-}
-
-static long no_send(unsigned dev, const struct keel_frame *f, unsigned n)
-{
-	return -ENODEV;
-}
-
 /* virtio-mmio devices announced on the command line. */
 #define MAX_MMIO 8
 static uint64_t mmio_base[MAX_MMIO];
@@ -356,6 +345,55 @@ static long block_complete(unsigned dev, struct keel_block_req **reqs, unsigned 
 	return r ? r : vblk_complete(&blk, reqs, n);
 }
 
+/* Network device 0: the first virtio-net device on the command line. */
+static struct vmmio net_dev;
+
+static int net_ready(unsigned dev)
+{
+	unsigned i;
+
+	if (dev != 0)
+		return -ENODEV;
+	if (net_state)
+		return net_state < 0 ? net_state : 0;
+	net_state = -ENODEV;
+	for (i = 0; i < n_mmio; i++) {
+		if (map_mmio(mmio_base[i]) || vmmio_probe(&net_dev, mmio_base[i]) ||
+		    net_dev.device_id != VIRTIO_ID_NET)
+			continue;
+		net_state = vmmio_net_start(&net_dev, &net) ? -EIO : 1;
+		break;
+	}
+	return net_state < 0 ? net_state : 0;
+}
+
+static int net_info(unsigned dev, struct keel_net_info *info)
+{
+	int r = net_ready(dev);
+
+	if (r)
+		return r;
+	memcpy(info->mac, net.mac, 6);
+	info->mtu = VNET_MTU;
+	info->max_batch = net.tx.num;
+	return 0;
+}
+
+static long net_send(unsigned dev, const struct keel_frame *f, unsigned n)
+{
+	int r = net_ready(dev);
+
+	return r ? r : vnet_send(&net, f, n);
+}
+
+static long net_recv(unsigned dev, struct keel_frame *f, unsigned n)
+{
+	int r = net_ready(dev);
+
+	return r ? r : vnet_recv(&net, f, n);
+}
+
+
 static const struct keel_platform pvh_platform = {
 	.name = "pvh",
 	.console_write = console_write,
@@ -368,9 +406,9 @@ static const struct keel_platform pvh_platform = {
 	.set_tls = set_tls,
 	.mem_protect = mem_protect,
 	.entropy = entropy,
-	.net_info = no_net,
-	.net_send = no_send,
-	.net_recv = no_frames,
+	.net_info = net_info,
+	.net_send = net_send,
+	.net_recv = net_recv,
 	.block_info = block_info,
 	.block_submit = block_submit,
 	.block_complete = block_complete,

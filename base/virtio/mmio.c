@@ -34,6 +34,7 @@
 #define S_FEATURES_OK 8
 
 #define F_BLK_RO (1u << 5)
+#define F_NET_MAC (1u << 5)
 #define F_EVENT_IDX (1u << 29)
 #define F_VERSION_1_HI 1u /* bit 32 */
 
@@ -114,11 +115,11 @@ static void blk_notify(struct vblk *b)
 	wr(b->transport, QUEUE_NOTIFY, 0);
 }
 
-int vmmio_blk_start(struct vmmio *m, struct vblk *b)
+/* Reset, acknowledge, agree on features (VERSION_1 required, plus those
+ * of want the device offers). Returns the low feature word, or -1. */
+static int64_t negotiate(struct vmmio *m, uint32_t want)
 {
-	uint32_t lo, hi, max;
-	unsigned num = 128;
-	int r;
+	uint32_t lo, hi;
 
 	wr(m, STATUS, 0);
 	wr(m, STATUS, S_ACK);
@@ -128,20 +129,65 @@ int vmmio_blk_start(struct vmmio *m, struct vblk *b)
 	wr(m, DEVICE_FEATURES_SEL, 1);
 	hi = rd(m, DEVICE_FEATURES);
 	if (!(hi & F_VERSION_1_HI))
-		return -ENODEV;
+		return -1;
 	wr(m, DRIVER_FEATURES_SEL, 0);
-	wr(m, DRIVER_FEATURES, lo & (F_EVENT_IDX | F_BLK_RO));
+	wr(m, DRIVER_FEATURES, lo & want);
 	wr(m, DRIVER_FEATURES_SEL, 1);
 	wr(m, DRIVER_FEATURES, F_VERSION_1_HI);
 	wr(m, STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
 	if (!(rd(m, STATUS) & S_FEATURES_OK))
-		return -ENODEV;
-	wr(m, QUEUE_SEL, 0);
+		return -1;
+	return lo & want;
+}
+
+/* The largest ring size up to 128 that queue sel allows, or 0. */
+static unsigned queue_size(struct vmmio *m, unsigned sel)
+{
+	unsigned num = 128, max;
+
+	wr(m, QUEUE_SEL, sel);
 	max = rd(m, QUEUE_NUM_MAX);
-	if (!max)
-		return -ENODEV;
 	while (num > max)
 		num /= 2;
+	return num;
+}
+
+static void net_notify(struct vnet *n, unsigned queue)
+{
+	wr(n->transport, QUEUE_NOTIFY, queue);
+}
+
+int vmmio_net_start(struct vmmio *m, struct vnet *n)
+{
+	int64_t f = negotiate(m, F_EVENT_IDX | F_NET_MAC);
+	unsigned num, i;
+	int r;
+
+	if (f < 0 || !(f & F_NET_MAC) || !(num = queue_size(m, 0)) || queue_size(m, 1) < num)
+		return -ENODEV;
+	if ((r = vnet_init(n, num)))
+		return r;
+	for (i = 0; i < 6; i++)
+		n->mac[i] = m->base[CONFIG + i];
+	n->transport = m;
+	n->notify = net_notify;
+	n->rx.event_idx = n->tx.event_idx = !!(f & F_EVENT_IDX);
+	set_queue(m, 0, &n->rx);
+	set_queue(m, 1, &n->tx);
+	wr(m, STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	vnet_start(n);
+	return 0;
+}
+
+int vmmio_blk_start(struct vmmio *m, struct vblk *b)
+{
+	int64_t f = negotiate(m, F_EVENT_IDX | F_BLK_RO);
+	uint32_t lo = (uint32_t)f;
+	unsigned num;
+	int r;
+
+	if (f < 0 || !(num = queue_size(m, 0)))
+		return -ENODEV;
 	r = vblk_init(b, num);
 	if (r)
 		return r;

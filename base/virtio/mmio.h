@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "blk.h"
+#include "net.h"
 
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLK 2
@@ -27,5 +28,8 @@ int vmmio_probe(struct vmmio *m, uintptr_t base);
 
 /* Negotiates, sets up the block device's queue and starts it. */
 int vmmio_blk_start(struct vmmio *m, struct vblk *b);
+
+/* Negotiates, sets up the network device's two queues and starts it. */
+int vmmio_net_start(struct vmmio *m, struct vnet *n);
 
 #endif

@@ -427,3 +427,24 @@ case_disk_missing() {
 	expect_status 2
 	expect_err_has "keel-run: --disk="
 }
+
+# The network device behind --net=tap: a guest answering ARP and ICMP
+# echo with raw frames through the platform's frame calls, pinged from
+# inside a network namespace of the test's own (tests/net/ping-guest.sh).
+guest net-ping all
+case_net_ping() {
+	if ! command -v ip >/dev/null || ! command -v ping >/dev/null || [[ ! -c /dev/net/tun ]]; then
+		skip_reason="skipped: needs ip(8), ping(8) and /dev/net/tun"
+		return
+	fi
+	run_host tests/net/ping-guest.sh "$KEEL_RUN" "$target" "$(image_path netecho)"
+	expect_ok
+	expect_out_has "answered 3 pings and "
+}
+
+guest net-bad-tap all
+case_net_bad_tap() {
+	run --net=tap: netecho 10.77.0.2 1
+	expect_status 2
+	expect_err_has "keel-run: bad --net"
+}
