@@ -254,7 +254,10 @@ int qemu_run(const struct options *o)
 {
 	char cmdline[8192], mem[32], con_dev[128], st_dev[128], kernel[4096], drive[4200];
 	char report[256] = "", netdev[128], netmac[128];
-	int kvm = kvm_usable(), ws, rc;
+	/* KEEL_QEMU_ACCEL=tcg forces software emulation (to test the
+	 * fallback that machines without /dev/kvm take). */
+	const char *accel = getenv("KEEL_QEMU_ACCEL");
+	int kvm = accel && strcmp(accel, "tcg") == 0 ? 0 : kvm_usable(), ws, rc;
 	double t0 = monotonic_now();
 	const char *argv[48], *r;
 	struct fifos f;
