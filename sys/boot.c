@@ -12,6 +12,7 @@
 #include "fd.h"
 #include "kernel.h"
 #include "mm.h"
+#include "sched.h"
 
 #define MAIN_STACK_PAGES 128 /* 512 KiB, plus a guard page */
 
@@ -69,6 +70,7 @@ void keel_start(const struct keel_boot *b)
 	if (keel_platform->mem_protect)
 		keel_platform->mem_protect(stack, PAGE_SIZE, PROT_NONE);
 	fd_init();
+	sched_init();
 
 	if (b->random16)
 		memcpy(random16, b->random16, 16);

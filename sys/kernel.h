@@ -42,6 +42,7 @@ extern uint64_t keel_boot_time;
 /* time.c */
 uint64_t time_now(void);
 unsigned time_wait(uint64_t deadline, unsigned mask);
+unsigned time_idle(uint64_t deadline, unsigned mask);
 void time_sleep_until(uint64_t deadline);
 
 /* fd.c */

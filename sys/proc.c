@@ -16,7 +16,6 @@
 
 int keel_stats_enabled;
 static void *tls_ptr;
-static int *clear_child_tid;
 static uint64_t sigmask;
 
 SYSCALL_DEFINE0(getpid)
@@ -27,11 +26,6 @@ SYSCALL_DEFINE0(getpid)
 SYSCALL_DEFINE0(getppid)
 {
 	return 0;
-}
-
-SYSCALL_DEFINE0(gettid)
-{
-	return 1;
 }
 
 SYSCALL_DEFINE0(getuid)
@@ -52,11 +46,6 @@ SYSCALL_DEFINE0(getgid)
 SYSCALL_DEFINE0(getegid)
 {
 	return 0;
-}
-
-SYSCALL_DEFINE0(sched_yield)
-{
-	return 0; /* one thread: nobody to yield to */
 }
 
 SYSCALL_DEFINE1(uname, struct utsname *, u)
@@ -88,12 +77,6 @@ SYSCALL_DEFINE2(arch_prctl, int, code, uintptr_t, addr)
 	default:
 		return -EINVAL;
 	}
-}
-
-SYSCALL_DEFINE1(set_tid_address, int *, tidptr)
-{
-	clear_child_tid = tidptr;
-	return 1;
 }
 
 /* The mask is kept honestly; nothing delivers signals yet. */
@@ -164,8 +147,3 @@ SYSCALL_DEFINE1(exit_group, int, status)
 	proc_exit(status);
 }
 
-/* The last (only) thread leaving ends the machine, as on Linux. */
-SYSCALL_DEFINE1(exit, int, status)
-{
-	proc_exit(status);
-}

@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include "kernel.h"
+#include "sched.h"
 
 uint64_t keel_boot_time;
 static uint64_t idle_ns;
@@ -16,14 +17,21 @@ uint64_t time_now(void)
 	return keel_platform->clock_monotonic();
 }
 
-/* The single place keel idles: every blocking call ends up here. */
-unsigned time_wait(uint64_t deadline, unsigned mask)
+/* The single place keel idles (the scheduler calls it when no thread
+ * can run): the machine waits, and the wait counts as idle time. */
+unsigned time_idle(uint64_t deadline, unsigned mask)
 {
 	uint64_t t0 = time_now();
 	unsigned ev = keel_platform->wait_until(deadline, mask);
 
 	idle_ns += time_now() - t0;
 	return ev;
+}
+
+/* Every blocking call waits here: the calling thread blocks, others run. */
+unsigned time_wait(uint64_t deadline, unsigned mask)
+{
+	return sched_block(deadline, mask);
 }
 
 void time_sleep_until(uint64_t deadline)
