@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -612,13 +613,18 @@ static void detach_teardown(void)
 	int p[2], ws;
 	unsigned char st;
 	ssize_t r;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0)
 		return; /* no child: run the VM here */
 	if (pid == 0) {
 		close(p[0]);
 		report_fd = p[1];
+		/* keel-run killed before the guest ended takes the VM with it
+		 * (until the report, see kvm_run). */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
 		return;
 	}
 	close(p[1]);
@@ -776,6 +782,12 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 		print_stats(&vm, status);
 	if (report_fd >= 0) {
 		unsigned char st = (unsigned char)status;
+		sigset_t term;
+
+		/* Once reported, the parent's exit must not end our teardown. */
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		sigprocmask(SIG_BLOCK, &term, NULL);
 		if (write(report_fd, &st, 1) != 1)
 			_exit(status);
 	}

@@ -274,6 +274,16 @@ for src in tests/unit/*.c; do
 		mv -f "$bin.$$" "$bin" || rm -f "$bin" "$bin.$$"; } &
 done
 
+# Host helpers the tests run (tests/tools/*.c: reap).
+mkdir -p "$TB/tools"
+for src in tests/tools/*.c; do
+	bin=$TB/tools/$(basename "$src" .c)
+	stale "$bin" "$src" || continue
+	throttle
+	{ gcc -std=gnu11 -O2 -Wall -Wextra -o "$bin.$$" "$src" >"$bin.log" 2>&1 &&
+		mv -f "$bin.$$" "$bin" || rm -f "$bin" "$bin.$$"; } &
+done
+
 # Guest images, against the keel and libc that make just built.
 GUEST_CFLAGS=(-O2 -g -Wall -Wextra -Wno-unused-parameter)
 for src in tests/guest/*.c; do

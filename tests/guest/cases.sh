@@ -448,3 +448,227 @@ case_net_bad_tap() {
 	expect_status 2
 	expect_err_has "keel-run: bad --net"
 }
+
+# Floating point and SSE on every base: printf and strtod of doubles,
+# libm, SSE rounding modes and flags, x87 long double, 8 MiB copies and
+# overlapping moves checked byte by byte.
+guest float all
+case_float() {
+	run float
+	expect_ok
+	expect_out_has "x87: 0.33333333333333333334 1.41421356237309504876"
+	expect_out_has "moves: 8 MiB copied, moved and filled"
+	expect_err_empty
+}
+
+# ---- hostile guests: keel's KVM monitor refuses or stops them cleanly ----
+#
+# tests/guest/hostile.c fills the hypercall block itself (include/keel/kvm.h)
+# with buffers, rings and requests the monitor must refuse, or does what
+# must stop it. Each runs under tests/tools/reap, which waits for every
+# process keel-run leaves behind (the VM lives in a child that outlives
+# keel-run for its teardown) and says "reap: ..." on stderr if one died
+# of a signal, dumped core, or was still running 3 s after keel-run ended.
+
+# hostile [KEEL-RUN OPTIONS] MODE [ARGS...]
+hostile() {
+	local opts=()
+	while [[ $# -gt 0 && $1 == --* ]]; do
+		opts+=("$1")
+		shift
+	done
+	if [[ ! -x $TB/guest/hostile || ! -x $TB/tools/reap ]]; then
+		note_fail "hostile or reap did not build: $(grep -hm1 -i error "$TB/guest/hostile.log" "$TB/tools/reap.log" 2>/dev/null)"
+		status=none
+		return
+	fi
+	run_host "$TB/tools/reap" 3 "$KEEL_RUN" --target=kvm "${opts[@]}" "$TB/guest/hostile" "$@"
+	expect_clean_end
+}
+
+expect_clean_end() {
+	local l
+	l=$(grep -m1 -e '^reap: ' -e 'the monitor died' "$err")
+	[[ -z $l ]] || note_fail "keel-run did not end cleanly: $l"
+}
+
+# A refused call returns -EFAULT to the guest, which goes on; only the
+# good writes reach stdout and stderr.
+guest hostile-console kvm
+case_hostile_console() {
+	hostile console
+	expect_ok
+	[[ $(head -1 "$out") == "a good console write" && $(wc -l <"$out") == 2 ]] ||
+		note_fail "stdout is not just the good write and the ok line: $(show "$out")"
+	expect_err $'to stream 2\n'
+}
+
+guest hostile-entropy kvm
+case_hostile_entropy() {
+	hostile entropy
+	expect_ok
+	expect_err_empty
+}
+
+# Refused reads consume no input: the guest reads all of it afterwards.
+guest hostile-read kvm
+case_hostile_read() {
+	input=(printf abc)
+	hostile read
+	expect_ok
+	expect_err_empty
+}
+
+# KVM_PORT_QUEUE: rings outside memory, misaligned, of sizes that are
+# not powers of two: -EINVAL; unknown devices: -ENODEV; a good ring then works.
+guest hostile-queue kvm
+case_hostile_queue() {
+	local img=$W/hostile.img
+	head -c 1M /dev/urandom >"$img"
+	hostile --disk="$img" queue
+	expect_ok
+	expect_err_empty
+}
+
+# Descriptors outside memory, huge, looping, longer than the ring, in
+# the wrong direction, past the disk's end: each request completes with
+# IOERR (or, without a usable status byte, unserved), the device goes on
+# serving good requests, and the file holds nothing of the refused
+# writes -- only the one good write, at sector 100.
+guest hostile-desc kvm
+case_hostile_desc() {
+	local img=$W/hostile.img want=$W/hostile.want
+	head -c 1M /dev/urandom >"$img"
+	cp "$img" "$want"
+	head -c 512 /dev/zero | tr '\0' Z | dd of="$want" bs=512 seek=100 conv=notrunc status=none
+	hostile --disk="$img" --stats desc
+	expect_ok
+	cmp -s "$img" "$want" || note_fail "the disk file changed beyond sector 100: $(cmp "$img" "$want" 2>&1)"
+	expect_err_line "keel-run: kvm: disk: [0-9]{4,} requests in [0-9]+ notifications, [0-9]+ KiB"
+}
+
+guest hostile-setfs kvm
+case_hostile_setfs() {
+	hostile setfs
+	expect_ok
+	expect_err_empty
+}
+
+# Ports keel does not offer, and `in` from any port: one line naming
+# the port, exit status 2.
+guest hostile-port-out kvm
+case_hostile_port_out() {
+	hostile port-out
+	expect_status 2
+	expect_out $'writing to port 0x5a5\n'
+	expect_err $'keel-run: the guest wrote to port 0x5a5, which keel does not offer; stopping it\n'
+}
+
+guest hostile-port-in kvm
+case_hostile_port_in() {
+	hostile port-in
+	expect_status 2
+	expect_out $'reading from port 0x500\n'
+	expect_err $'keel-run: the guest read from port 0x500, which keel does not offer; stopping it\n'
+}
+
+# The guest may rewrite its TSS's I/O bitmap; the ports it opens are
+# still only the monitor's.
+guest hostile-port-opened kvm
+case_hostile_port_opened() {
+	hostile port-opened
+	expect_status 2
+	expect_out $'opening every port, writing to port 0x3f8\n'
+	expect_err $'keel-run: the guest wrote to port 0x3f8, which keel does not offer; stopping it\n'
+}
+
+# Outside the bitmap a port is a #GP in the guest: a fault like any other.
+guest hostile-port-blocked kvm
+case_hostile_port_blocked() {
+	hostile port-blocked
+	expect_status 139
+	expect_out $'writing to port 0x80\n'
+	expect_err_lines 1
+	expect_err_has "keel: fatal general protection fault (#GP)"
+}
+
+guest hostile-hlt kvm
+case_hostile_hlt() {
+	hostile hlt
+	expect_status 139
+	expect_err_lines 1
+	expect_err_has "keel: fatal general protection fault (#GP)"
+}
+
+# Page tables edited to reach guest-physical memory that does not exist.
+guest hostile-mmio kvm
+case_hostile_mmio() {
+	hostile mmio
+	expect_status 139
+	expect_out $'reading past the end of guest memory\n'
+	expect_err_lines 1
+	expect_err_has "outside the guest's memory"
+}
+
+# A fake exception report from ring 3 whose stack is outside memory.
+guest hostile-fault-port kvm
+case_hostile_fault_port() {
+	hostile fault-port
+	expect_status 139
+	expect_err_lines 1
+	expect_err_has "keel: fatal exception at pc 0"
+}
+
+guest hostile-triple-fault kvm
+case_hostile_triple_fault() {
+	hostile triple
+	expect_status 139
+	expect_err $'keel: the guest crashed (triple fault)\n'
+}
+
+guest hostile-spin kvm
+case_hostile_spin() {
+	hostile --timeout=1 spin
+	expect_status 124
+	expect_elapsed 0.95 1.5
+	expect_out $'spinning\n'
+	expect_err_lines 1
+	expect_err_line "keel-run: .*/hostile: timed out after 1 s; stopped"
+}
+
+# keel-run killed while its guest spins takes the VM with it (the VM's
+# process used to go on spinning, orphaned).
+guest hostile-keel-run-killed kvm
+case_hostile_keel_run_killed() {
+	local log=$W/killed.out
+	: >"$log"
+	run_host "$TB/tools/reap" 3 bash -c '
+		"$1" --target=kvm "$2" spin >"$3" & p=$!
+		for ((i = 0; i < 500; i++)); do grep -q spinning "$3" && break; sleep 0.01; done
+		kill $p; wait $p' _ "$KEEL_RUN" "$TB/guest/hostile" "$log"
+	expect_status 143
+	grep -qx spinning "$log" || note_fail "the guest never ran: $(show "$log")"
+	! grep -q 'still running' "$err" || note_fail "$(grep -m1 'still running' "$err")"
+	expect_err_line "reap: process [0-9]+ \(a descendant\) died of signal 15 \(Terminated\)"
+}
+
+# The monitor's own seccomp sandbox: a call outside its allow-list
+# (KEEL_RUN_SANDBOX_SELFTEST makes it try open()) ends keel-run with 159.
+guest sandbox-monitor kvm
+case_sandbox_monitor() {
+	KEEL_RUN_SANDBOX_SELFTEST=1 run_host "$TB/tools/reap" 3 "$KEEL_RUN" --target=kvm "$TB/guest/hello"
+	expect_clean_end
+	expect_status 159
+	expect_out ''
+	expect_err_lines 1
+	expect_err_line "keel-run: the monitor's sandbox refused host system call [0-9]+; stopping"
+}
+
+guest threads all
+case_threads() {
+	run threads
+	expect_ok
+	run threads deadlock
+	expect_status 255
+	expect_err_has "keel: panic: the only thread waits for ever: deadlock"
+}
