@@ -10,12 +10,12 @@
 
 #include "kernel.h"
 #include "mm.h"
+#include "sched.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 
 int keel_stats_enabled;
-static void *tls_ptr;
 static uint64_t sigmask;
 
 SYSCALL_DEFINE0(getpid)
@@ -69,10 +69,10 @@ SYSCALL_DEFINE2(arch_prctl, int, code, uintptr_t, addr)
 	case ARCH_SET_FS:
 		r = keel_platform->set_tls((void *)addr);
 		if (!r)
-			tls_ptr = (void *)addr;
+			sched_current->tls = (void *)addr;
 		return r;
 	case ARCH_GET_FS:
-		*(uintptr_t *)addr = (uintptr_t)tls_ptr;
+		*(uintptr_t *)addr = (uintptr_t)sched_current->tls;
 		return 0;
 	default:
 		return -EINVAL;
