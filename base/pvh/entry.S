@@ -22,6 +22,7 @@
 #define TSS_IOMAP 104
 #define TSS_LIMIT (TSS_IOMAP + 0x400 / 8) /* bitmap for ports 0-0x3ff + one 0xff */
 #define R0_MAGIC 0x6b65 /* "ke": rax = R0_MAGIC << 16 | service */
+#define LAPIC 0xfee00000
 
 	.section .note.Xen, "aR", @note
 	.p2align 2
@@ -43,6 +44,7 @@ pvh_start32:
 	mov $1, %eax
 	cpuid
 	mov %ecx, pvh_cpuid1_ecx
+	mov %edx, pvh_cpuid1_edx
 	xor %eax, %eax
 	cpuid
 	cmp $7, %eax
@@ -169,7 +171,7 @@ pvh_start64:
 	 * deadline instead of spinning. (TSC-deadline writes fault on some
 	 * nested hypervisors.) */
 	testl $(1 << 21), pvh_cpuid1_ecx(%rip)
-	jz 6f
+	jz 5f
 	mov $0x1b, %ecx /* IA32_APIC_BASE: enable, x2APIC mode */
 	rdmsr
 	or $0xc00, %eax
@@ -188,6 +190,27 @@ pvh_start64:
 	mov $1000000, %eax
 	wrmsr
 	movl $1, pvh_have_timer(%rip)
+	jmp 6f
+	/* No x2APIC (QEMU's software emulation): the same timer through the
+	 * xAPIC's registers at 0xfee00000, mapped uncached (GiB 3's table
+	 * is pvh_pds' third page). */
+5:	testl $(1 << 9), pvh_cpuid1_edx(%rip)
+	jz 6f
+	lea pvh_pds + 2 * 4096(%rip), %rax
+	or $PTE, %rax
+	mov %rax, pvh_pdpt + 3 * 8(%rip)
+	mov $(LAPIC | 0x9f), %eax /* 2 MiB, user, writable, PCD PWT */
+	mov %rax, pvh_pds + 2 * 4096 + ((LAPIC >> 21) & 511) * 8(%rip)
+	mov $0x1b, %ecx /* IA32_APIC_BASE: enable */
+	rdmsr
+	or $0x800, %eax
+	wrmsr
+	mov $LAPIC, %eax
+	movl $0x1ff, 0xf0(%rax)  /* spurious vector 0xff, APIC on */
+	movl $0xb, 0x3e0(%rax)   /* divide by 1 */
+	movl $(0x20000 | PVH_VEC_TIMER), 0x320(%rax) /* periodic */
+	movl $1000000, 0x380(%rax) /* every 1 ms */
+	movl $2, pvh_have_timer(%rip)
 6:
 	/* IDT: the 32 exception vectors, each to its 16-byte stub. */
 	lea pvh_idt(%rip), %rdi
@@ -257,11 +280,16 @@ pvh_timer_irq:
 	push %rax
 	push %rcx
 	push %rdx
+	cmpl $2, pvh_have_timer(%rip)
+	je 1f
 	mov $0x80b, %ecx /* x2APIC EOI */
 	xor %eax, %eax
 	xor %edx, %edx
 	wrmsr
-	pop %rdx
+	jmp 2f
+1:	mov $LAPIC, %eax /* xAPIC EOI */
+	movl $0, 0xb0(%rax)
+2:	pop %rdx
 	pop %rcx
 	pop %rax
 	iretq
@@ -345,6 +373,7 @@ pvh_idt_desc:
 	.p2align 2
 pvh_start_info: .long 0
 pvh_cpuid1_ecx: .long 0
+pvh_cpuid1_edx: .long 0
 pvh_cpuid7_ebx: .long 0
 pvh_hv_max: .long 0
 pvh_hv_sig: .long 0, 0, 0

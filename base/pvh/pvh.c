@@ -190,7 +190,7 @@ static uint64_t clock_realtime(void)
  * Halts through the ring-0 gate until the next interrupt: the APIC
  * timer ticks every millisecond (its interrupt stays masked while ring
  * 3 runs), so a sleep ends within a millisecond of its deadline and
- * serial input is seen within one. Without x2APIC the wait spins.
+ * serial input is seen within one. Without an APIC the wait spins.
  */
 static unsigned wait_until(uint64_t deadline, unsigned mask)
 {

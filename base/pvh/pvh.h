@@ -33,7 +33,7 @@ extern uint32_t pvh_hv_sig[3];    /* its signature */
 extern uint32_t pvh_hv_features;  /* 0x40000001 eax (KVM features) */
 extern uint32_t pvh_tsc_khz_leaf; /* 0x40000010 eax, or 0 */
 extern uint32_t pvh_kvmclock;     /* 1 when kvmclock was registered */
-extern uint32_t pvh_have_timer;   /* 1 when the 1 ms APIC timer runs */
+extern uint32_t pvh_have_timer;   /* the 1 ms APIC timer runs: 1 x2APIC, 2 xAPIC */
 extern uint64_t pvh_gdt[];
 
 /* kvmclock structures registered by entry.S (pvclock ABI). */

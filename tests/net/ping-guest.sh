@@ -25,15 +25,17 @@ ip netns exec "$ns" "$keel_run" --target="$target" --net=tap:"$tap" --timeout=20
 	"$image" 10.77.0.2 3 </dev/null &
 guest=$!
 # One ping at a time until the guest has answered three and left (a
-# QEMU boot is slow, a busy machine may lose one): at most 40 tries.
+# QEMU boot is slow; on a busy machine a reply may come after ping gave
+# up on it, so the guest's own count, on its stdout, is the measure,
+# and the host must have seen at least one reply): at most 40 tries.
 answered=0
 for _ in $(seq 1 40); do
 	kill -0 "$guest" 2>/dev/null || break
-	if ip netns exec "$ns" ping -c 1 -W 1 10.77.0.2 >&2; then
+	if ip netns exec "$ns" ping -c 1 -W 2 10.77.0.2 >&2; then
 		answered=$((answered + 1))
 	fi
 done
 wait "$guest"
 status=$?
-((answered >= 3)) || { echo "the guest answered $answered pings, not 3" >&2; exit 3; }
+((answered >= 1)) || { echo "no ping was answered" >&2; exit 3; }
 exit "$status"
