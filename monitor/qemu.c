@@ -306,10 +306,10 @@ int qemu_run(const struct options *o)
 	argv[a++] = st_dev;
 	argv[a++] = "-device";
 	argv[a++] = "isa-serial,chardev=st,iobase=0x2f8,irq=3";
+	argv[a++] = "-global";
+	argv[a++] = "virtio-mmio.force-legacy=false";
 	if (o->disk) {
 		snprintf(drive, sizeof drive, "id=d0,if=none,format=raw,file=%s", o->disk);
-		argv[a++] = "-global";
-		argv[a++] = "virtio-mmio.force-legacy=false";
 		argv[a++] = "-drive";
 		argv[a++] = drive;
 		argv[a++] = "-device";
@@ -319,15 +319,15 @@ int qemu_run(const struct options *o)
 		snprintf(netdev, sizeof netdev, "tap,id=n0,ifname=%s,script=no,downscript=no", o->tap);
 		snprintf(netmac, sizeof netmac, "virtio-net-device,netdev=n0,mac=%02x:%02x:%02x:%02x:%02x:%02x",
 			 o->mac[0], o->mac[1], o->mac[2], o->mac[3], o->mac[4], o->mac[5]);
-		if (!o->disk) {
-			argv[a++] = "-global";
-			argv[a++] = "virtio-mmio.force-legacy=false";
-		}
+
 		argv[a++] = "-netdev";
 		argv[a++] = netdev;
 		argv[a++] = "-device";
 		argv[a++] = netmac;
 	}
+	/* Entropy for CPUs without RDRAND (the guest uses RDRAND first). */
+	argv[a++] = "-device";
+	argv[a++] = "virtio-rng-device";
 	argv[a++] = "-kernel";
 	argv[a++] = kernel;
 	argv[a++] = "-append";

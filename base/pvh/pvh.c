@@ -35,6 +35,12 @@ extern char __executable_start[], _end[];
 extern uint64_t pvh_pml4[], pvh_pdpt[], pvh_pds[];
 extern char pvh_idt[];
 
+/* virtio-mmio devices announced on the command line. */
+#define MAX_MMIO 8
+static uint64_t mmio_base[MAX_MMIO];
+static unsigned n_mmio;
+static int map_mmio(uint64_t addr);
+
 static struct vblk blk;
 static int blk_state; /* 0 not yet, 1 ready, -errno none or failed */
 static struct vnet net;
@@ -257,13 +263,49 @@ static int mem_protect(void *addr, size_t len, int prot)
 	return x86_protect(pvh_pml4, (uintptr_t)addr, len, prot);
 }
 
+/* Without RDRAND: a virtio-rng device, if the VMM offers one. */
+static struct vmmio rng_dev;
+static struct virtq rng_q;
+static int rng_state;
+
+static void rng_wait(void)
+{
+	__asm__ __volatile__("pause");
+}
+
+static long entropy_virtio(unsigned char *p, size_t len)
+{
+	size_t done = 0;
+	unsigned i;
+
+	if (!rng_state) {
+		rng_state = -ENOSYS;
+		for (i = 0; i < n_mmio; i++) {
+			if (map_mmio(mmio_base[i]) || vmmio_probe(&rng_dev, mmio_base[i]) ||
+			    rng_dev.device_id != VIRTIO_ID_RNG)
+				continue;
+			rng_state = vmmio_rng_start(&rng_dev, &rng_q) ? -EIO : 1;
+			break;
+		}
+	}
+	if (rng_state < 0)
+		return rng_state;
+	while (done < len) {
+		int r = vmmio_rng_read(&rng_dev, &rng_q, p + done, len - done, rng_wait);
+		if (r <= 0)
+			return -EIO;
+		done += (size_t)r;
+	}
+	return (long)len;
+}
+
 static long entropy(void *buf, size_t len)
 {
 	unsigned char *p = buf;
 	size_t i;
 
 	if (!(pvh_cpuid1_ecx & (1u << 30)))
-		return -ENOSYS; /* no RDRAND, and no virtio-rng driver yet */
+		return entropy_virtio(p, len);
 	for (i = 0; i < len; i += 8) {
 		uint64_t v;
 		unsigned char ok;
@@ -279,10 +321,6 @@ static long entropy(void *buf, size_t len)
 	return (long)len;
 }
 
-/* virtio-mmio devices announced on the command line. */
-#define MAX_MMIO 8
-static uint64_t mmio_base[MAX_MMIO];
-static unsigned n_mmio;
 static struct vmmio blk_dev;
 
 /* Maps the 2 MiB page holding a device's registers, uncached, from

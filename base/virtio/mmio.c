@@ -152,6 +152,27 @@ static unsigned queue_size(struct vmmio *m, unsigned sel)
 	return num;
 }
 
+void vmmio_notify(struct vmmio *m, unsigned queue)
+{
+	wr(m, QUEUE_NOTIFY, queue);
+}
+
+int vmmio_rng_start(struct vmmio *m, struct virtq *q)
+{
+	int64_t f = negotiate(m, F_EVENT_IDX);
+	unsigned num;
+	int r;
+
+	if (f < 0 || !(num = queue_size(m, 0)))
+		return -ENODEV;
+	if ((r = virtq_init(q, num < 8 ? num : 8)))
+		return r;
+	q->event_idx = !!(f & F_EVENT_IDX);
+	set_queue(m, 0, q);
+	wr(m, STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	return 0;
+}
+
 static void net_notify(struct vnet *n, unsigned queue)
 {
 	wr(n->transport, QUEUE_NOTIFY, queue);

@@ -14,6 +14,7 @@
 
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLK 2
+#define VIRTIO_ID_RNG 4
 
 struct vmmio {
 	volatile uint8_t *base;
@@ -31,5 +32,12 @@ int vmmio_blk_start(struct vmmio *m, struct vblk *b);
 
 /* Negotiates, sets up the network device's two queues and starts it. */
 int vmmio_net_start(struct vmmio *m, struct vnet *n);
+
+/* Negotiates and sets up an entropy device's queue (q from the budget). */
+int vmmio_rng_start(struct vmmio *m, struct virtq *q);
+/* Fills up to len bytes of buf from it, calling wait() while it works;
+ * the number of bytes, or -EIO. */
+int vmmio_rng_read(struct vmmio *m, struct virtq *q, void *buf, size_t len, void (*wait)(void));
+void vmmio_notify(struct vmmio *m, unsigned queue);
 
 #endif
