@@ -16,17 +16,24 @@
 #           `keel-run --stats --target=kvm` (medians), QEMU with software
 #           emulation (-accel tcg) and `keel-run --target=qemu` for
 #           reference. Rows skip, saying why, without /dev/kvm or QEMU.
+#  block    a 64 MiB disk file read sequentially through the platform's
+#           block calls, 64 KiB requests in batches of 32, on kvm, linux
+#           and qemu (keel-run --disk), divided by a static musl program
+#           read()ing the same file in 64 KiB pieces on the host; the page
+#           cache holds the file for both (bench/blkread.c, built both
+#           ways). MB/s = 10^6 bytes/s, timed inside each program.
 #
 # Prints the tables and writes bench/results/<date>-<label>.md and
 # bench/results/latest.json (a --quick run writes build/bench/quick.md
 # and quick.json instead: a smoke run never replaces a record).
-# `make bench` runs it after `make all`; about half a minute here.
+# `make bench` runs it after `make all`; about 35-45 seconds here.
 #
 #   bench/run.sh [--quick] [--label=NAME]
 #
 # Environment: SYSCALL_N (iterations per timed loop, default 1000000),
 # HELLO_RUNS (default 2000), QEMU_RUNS (default 60), STATS_RUNS
-# (default 21), BENCH_LABEL (default kvm).
+# (default 21), BLOCK_ROUNDS (default 9), BLOCK_PASSES (default 5),
+# BENCH_LABEL (default kvm).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -42,16 +49,18 @@ hello_warmup=50
 qemu_runs=${QEMU_RUNS:-60}
 qemu_warmup=3
 stats_runs=${STATS_RUNS:-21}
+block_rounds=${BLOCK_ROUNDS:-9} # processes of each kind, alternated
+block_passes=${BLOCK_PASSES:-5} # timed passes over the file in each
 quick=0
 
 for a in "$@"; do
 	case $a in
 	--quick)
 		quick=1 syscall_n=200000 syscall_rounds=3 hello_runs=200 hello_warmup=10
-		qemu_runs=3 qemu_warmup=1 stats_runs=3 ;;
+		qemu_runs=3 qemu_warmup=1 stats_runs=3 block_rounds=2 block_passes=2 ;;
 	--label=*) label=${a#--label=} ;;
 	-h | --help)
-		sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0 ;;
 	*)
 		echo "bench: unknown option '$a' (see --help)" >&2
@@ -75,6 +84,8 @@ gcc -O2 -Wall -o "$out/spawn" bench/spawn.c
 $B/bin/keel-cc -O2 -Wall -o "$out/syscall-keel" bench/syscall.c
 musl-gcc -static -O2 -Wall -o "$out/syscall-musl" bench/syscall.c
 musl-gcc -static -O2 -Wall -o "$out/hello-musl" apps/hello/hello.c
+$B/bin/keel-cc -O2 -Wall -o "$out/blkread-keel" bench/blkread.c
+musl-gcc -static -O2 -Wall -o "$out/blkread-musl" bench/blkread.c
 gcc -static -O2 -Wall -o "$out/hello-glibc" apps/hello/hello.c
 
 # Both syscall programs must really be what they claim: keel's calls
@@ -252,6 +263,47 @@ if [ $qemu_kvm = 1 ]; then
 	qph_up=$(sed -n 's/^keel: exit status 0 after \([0-9.]*\) ms on pvh$/\1/p' <<<"$qs")
 fi
 
+# --- block: reading a 64 MiB file, keel's block calls against read() ---
+# The file is random bytes, made once (build/bench/disk64.img), and read
+# whole before timing, so the host's page cache holds it for every
+# reader: this measures the path from the page cache into the program's
+# buffers, not the disk. Each process makes one untimed pass and
+# block_passes timed ones; processes alternate: host, kvm, linux, qemu.
+disk=$out/disk64.img
+if [ "$(stat -c %s "$disk" 2>/dev/null || echo 0)" != $((64 << 20)) ]; then
+	head -c 64M /dev/urandom >"$disk.tmp" && mv "$disk.tmp" "$disk"
+fi
+cat "$disk" >/dev/null
+blk_targets=(host)
+[ $kvm = 1 ] && blk_targets+=(kvm)
+blk_targets+=(linux)
+{ [ $qemu_kvm = 1 ] || [ $qemu_tcg = 1 ]; } && blk_targets+=(qemu)
+echo "bench: block: 64 MiB read in 64 KiB requests, batches of 32: $block_rounds processes of each (${blk_targets[*]}), $block_passes timed passes each"
+for t in "${blk_targets[@]}"; do : >"$out/blk-$t.txt"; done
+for ((i = 0; i < block_rounds; i++)); do
+	for t in "${blk_targets[@]}"; do
+		if [ "$t" = host ]; then
+			"$out/blkread-musl" "$block_passes" "$disk" >>"$out/blk-$t.txt" ||
+				die "blkread on the host failed"
+		else
+			$B/bin/keel-run --target="$t" --disk="$disk" "$out/blkread-keel" "$block_passes" \
+				</dev/null >>"$out/blk-$t.txt" || die "blkread on --target=$t failed"
+		fi
+	done
+done
+# Every pass of every reader saw the same bytes.
+nsums=$(for t in "${blk_targets[@]}"; do cut -d' ' -f1,3 "$out/blk-$t.txt"; done | sort -u | wc -l)
+[ "$nsums" = 1 ] || die "block: the readers did not all read the same 64 MiB ($nsums different sums)"
+mbps() { awk '{ printf "%.1f\n", $1 / $2 * 1000 }' "$out/blk-$1.txt" | median; }
+declare -A blk
+for t in "${blk_targets[@]}"; do blk[$t]=$(mbps "$t"); done
+blk_ratio() { awk -v a="$1" -v b="${blk[host]}" 'BEGIN { printf "%.3f", a / b }'; }
+if [ $kvm = 1 ]; then
+	# One more kvm run with --stats: requests per notification (VM exit).
+	blk_stats=$($B/bin/keel-run --stats --target=kvm --disk="$disk" "$out/blkread-keel" 1 2>&1 >/dev/null |
+		sed -n 's/^keel-run: kvm: disk: \(.*\)$/\1/p')
+fi
+
 # --- report ------------------------------------------------------------
 verdict() { # ratio goal
 	awk -v r="$1" -v g="$2" 'BEGIN {
@@ -298,6 +350,27 @@ EOF
 	else
 		echo "| KVM rows | skipped: $kvm_why | | | | |"
 	fi
+	for t in kvm linux qemu; do
+		[ -n "${blk[$t]:-}" ] || continue
+		echo "| block read on \`--target=$t\`: 64 MiB file, 64 KiB requests in batches of 32, MB/s (median; ratio = keel ÷ host) | ${blk[$t]} | ${blk[host]} (static musl read(), 64 KiB) | $(blk_ratio "${blk[$t]}") | — | |"
+	done
+)
+blocktable=$(
+	echo "| reader of the 64 MiB file (page cache warm) | MB/s median | MB/s min–max | ÷ host read() |"
+	echo "| --- | ---: | ---: | ---: |"
+	for t in "${blk_targets[@]}"; do
+		case $t in
+		host) what="static musl program, \`read()\` in 64 KiB pieces (the anchor)" ;;
+		kvm) what="\`keel-run --target=kvm --disk\`: virtio ring, one notification per batch of 32" ;;
+		linux) what="\`keel-run --target=linux --disk\`: \`pread\` per request" ;;
+		qemu) what="\`keel-run --target=qemu --disk\`: QEMU's virtio-blk on virtio-mmio" ;;
+		esac
+		mm=$(awk '{ v = $1 / $2 * 1000; if (NR == 1 || v < lo) lo = v; if (v > hi) hi = v }
+			END { printf "%.0f–%.0f", lo, hi }' "$out/blk-$t.txt")
+		echo "| $what | ${blk[$t]} | $mm | $(blk_ratio "${blk[$t]}") |"
+	done
+	[ $kvm = 1 ] || echo "| \`--target=kvm\` | skipped: $kvm_why | | |"
+	[ -n "${blk[qemu]:-}" ] || echo "| \`--target=qemu\` | skipped: ${tcg_why:-$qemu_why} | | |"
 )
 parts=$(
 	cat <<EOF
@@ -369,6 +442,8 @@ echo "$vmtable"
 echo
 echo "$phases"
 echo
+echo "$blocktable"
+echo
 
 if [ $quick = 1 ]; then
 	md=$out/quick.md json=$out/quick.json
@@ -412,6 +487,21 @@ first row here is keel's monitor again, interleaved with QEMU.
 $vmtable
 
 $phases
+
+Block: a 64 MiB file of random bytes read whole, sequentially, by
+bench/blkread.c: built with keel-cc it reads block device 0 through
+\`keel_platform->block_submit\`/\`block_complete\` (requests of 64 KiB, 32
+per submit, into 32 buffers), built with musl-gcc -static it \`read()\`s the
+file on the host in 64 KiB pieces into 32 buffers. The file is read once
+before timing, so the host's page cache holds it for every reader (on
+kvm the monitor \`preadv\`s from that cache into guest memory; QEMU reads it
+through its block layer). $block_rounds processes of each kind, alternated; each
+makes one untimed pass and $block_passes timed ones, timed inside the program;
+medians over all timed passes. MB/s is 10^6 bytes per second. All
+passes were checked to read the same bytes.${blk_stats:+ On kvm, one run
+(an untimed and a timed pass) with --stats: $blk_stats.}
+
+$blocktable
 EOF
 
 jnum() { [ -n "${1:-}" ] && echo "$1" || echo null; }
@@ -452,6 +542,10 @@ fi)
 else
 	echo "null,"
 fi)
+  "block": { "file_mib": 64, "request_kib": 64, "batch": 32, "processes": $block_rounds, "passes_per_process": $block_passes, "statistic": "median", "unit": "MB/s", "page_cache": "warm",
+    "host_read_mbps": ${blk[host]}, "kvm_mbps": $(jnum "${blk[kvm]:-}"), "linux_mbps": $(jnum "${blk[linux]:-}"), "qemu_mbps": $(jnum "${blk[qemu]:-}"),
+    "kvm_ratio": $([ -n "${blk[kvm]:-}" ] && blk_ratio "${blk[kvm]}" || echo null), "linux_ratio": $(blk_ratio "${blk[linux]}"), "qemu_ratio": $([ -n "${blk[qemu]:-}" ] && blk_ratio "${blk[qemu]}" || echo null),
+    "kvm_disk_stats": $([ -n "${blk_stats:-}" ] && echo "\"$blk_stats\"" || echo null) },
   "report": "$md"
 }
 EOF
