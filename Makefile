@@ -22,12 +22,12 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -nostdinc -isystem $(MUSL)/in
 	-fno-omit-frame-pointer
 HCFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude
 
-SYS_SRCS := $(wildcard sys/*.c)
+SYS_SRCS := $(wildcard sys/*.c fs/*.c)
 BASE_SRCS := $(wildcard base/linux/*.c base/kvm/*.c base/pvh/*.c base/virtio/*.c base/x86/*.c)
 BASE_ASM := $(wildcard base/pvh/*.S base/x86/*.S)
 KEEL_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(SYS_SRCS) $(BASE_SRCS)) \
 	$(patsubst %.S,$(B)/obj/%.o,$(BASE_ASM))
-KEEL_HDRS := $(wildcard include/keel/*.h sys/*.h base/*/*.h) sys/syscalls.def
+KEEL_HDRS := $(wildcard include/keel/*.h sys/*.h fs/*.h base/*/*.h) sys/syscalls.def
 
 TOOLS := $(B)/bin/keel-cc $(B)/bin/keel-run
 APPS := $(B)/apps/hello

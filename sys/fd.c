@@ -1,15 +1,21 @@
 /*
- * The fd table and the calls that act on any fd (read, write, readv,
- * writev, ioctl, close), plus the console file behind fds 0, 1 and 2.
+ * The fd table and the calls that act on any fd (read, write and their
+ * vector and positioned forms, lseek, fstat, getdents64, dup, fcntl,
+ * ftruncate, fsync, ioctl, close), plus the console file behind fds 0,
+ * 1 and 2. Above: musl. Below: each file's ops (the console here, ramfs
+ * files and devices through vfs.c).
  */
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 
 #include "fd.h"
 #include "kernel.h"
+#include "mm.h"
+#include "vfs.h"
 
 static struct file *table[FD_MAX];
 static unsigned char cloexec[FD_MAX];
@@ -21,11 +27,11 @@ struct file *fd_get(int fd)
 	return table[fd];
 }
 
-int fd_install(struct file *f, int close_on_exec)
+static int install_from(struct file *f, int min, int close_on_exec)
 {
 	int fd;
 
-	for (fd = 0; fd < FD_MAX; fd++) {
+	for (fd = min; fd < FD_MAX; fd++) {
 		if (!table[fd]) {
 			table[fd] = f;
 			cloexec[fd] = (unsigned char)!!close_on_exec;
@@ -34,6 +40,35 @@ int fd_install(struct file *f, int close_on_exec)
 		}
 	}
 	return -EMFILE;
+}
+
+int fd_install(struct file *f, int close_on_exec)
+{
+	return install_from(f, 0, close_on_exec);
+}
+
+struct file *file_alloc(const struct file_ops *ops, int flags)
+{
+	struct file *f = kmalloc(sizeof *f, MM_KERNEL);
+
+	if (!f)
+		return NULL;
+	f->ops = ops;
+	f->flags = flags;
+	f->allocated = 1;
+	return f;
+}
+
+static void file_put(struct file *f)
+{
+	if (--f->refs > 0)
+		return;
+	if (f->ops->release)
+		f->ops->release(f);
+	if (f->vn)
+		vfs_put(f->vn);
+	if (f->allocated)
+		kfree(f);
 }
 
 /* The console: fd 0 reads console input, 1 and 2 write its streams. */
@@ -99,43 +134,71 @@ static long console_ioctl(struct file *f, unsigned long req, void *arg)
 	return 0;
 }
 
-static const struct file_ops console_ops = {
+static int console_fstat(struct file *f, struct stat *st)
+{
+	memset(st, 0, sizeof *st);
+	st->st_mode = S_IFCHR | 0620;
+	st->st_rdev = makedev(5, 1);
+	st->st_dev = makedev(0, 6);
+	st->st_ino = 3;
+	st->st_nlink = 1;
+	st->st_blksize = 1024;
+	return 0;
+}
+
+const struct file_ops fd_console_ops = {
 	.read = console_read,
 	.write = console_write,
 	.writev = console_writev,
+	.fstat = console_fstat,
 	.ioctl = console_ioctl,
 	.wait_mask = KEEL_EV_CONSOLE,
 };
 
-static struct file console_in = { &console_ops, O_RDONLY, 0, (void *)0 };
-static struct file console_out = { &console_ops, O_WRONLY, 0, (void *)1 };
-static struct file console_err = { &console_ops, O_WRONLY, 0, (void *)2 };
+static struct file console_in = { .ops = &fd_console_ops, .flags = O_RDONLY, .priv = (void *)0 };
+static struct file console_out = { .ops = &fd_console_ops, .flags = O_WRONLY, .priv = (void *)1 };
+static struct file console_err = { .ops = &fd_console_ops, .flags = O_WRONLY, .priv = (void *)2 };
 
 void fd_init(void)
 {
 	fd_install(&console_in, 0);
 	fd_install(&console_out, 0);
 	fd_install(&console_err, 0);
+	vfs_init();
+}
+
+static int readable(struct file *f)
+{
+	return (f->flags & O_ACCMODE) != O_WRONLY && !(f->flags & O_PATH);
+}
+
+static int writable(struct file *f)
+{
+	return (f->flags & O_ACCMODE) != O_RDONLY && !(f->flags & O_PATH);
 }
 
 static ssize_t file_read(struct file *f, void *buf, size_t len)
 {
 	ssize_t r;
 
-	if ((f->flags & O_ACCMODE) == O_WRONLY || !f->ops->read)
+	if (!readable(f))
 		return -EBADF;
+	if (!f->ops->read)
+		return f->ops->getdents ? -EISDIR : -EINVAL;
 	if (!len)
 		return 0; /* as on Linux: never waits for input */
-	while ((r = f->ops->read(f, buf, len)) == -EAGAIN &&
-	       !(f->flags & O_NONBLOCK) && f->ops->wait_mask)
+	while ((r = f->ops->read(f, buf, len)) == -EAGAIN && !(f->flags & O_NONBLOCK) &&
+	       f->ops->wait_mask)
 		time_wait(UINT64_MAX, f->ops->wait_mask);
 	return r;
 }
 
 static ssize_t file_write(struct file *f, const void *buf, size_t len)
 {
-	if ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->write)
+	if (!writable(f))
 		return -EBADF;
+	if (!f->ops->write)
+		return -EINVAL;
 	return f->ops->write(f, buf, len);
 }
 
@@ -201,7 +264,7 @@ SYSCALL_DEFINE3(writev, int, fd, const struct iovec *, iov, int, n)
 		return -EBADF;
 	if ((r = iov_check(iov, n)))
 		return r;
-	if (f->ops->writev && (f->flags & O_ACCMODE) != O_RDONLY)
+	if (f->ops->writev && writable(f))
 		return f->ops->writev(f, iov, n);
 	for (i = 0; i < n; i++) {
 		if (!iov[i].iov_len)
@@ -220,8 +283,14 @@ SYSCALL_DEFINE3(ioctl, int, fd, unsigned long, req, void *, arg)
 {
 	struct file *f = fd_get(fd);
 
-	if (!f)
+	if (!f || (f->flags & O_PATH))
 		return -EBADF;
+	switch (req) {
+	case FIOCLEX:
+	case FIONCLEX:
+		cloexec[fd] = req == FIOCLEX;
+		return 0;
+	}
 	return f->ops->ioctl ? f->ops->ioctl(f, req, arg) : -ENOTTY;
 }
 
@@ -232,7 +301,240 @@ SYSCALL_DEFINE1(close, int, fd)
 	if (!f)
 		return -EBADF;
 	table[fd] = NULL;
-	if (--f->refs == 0 && f->ops->release)
-		f->ops->release(f);
+	cloexec[fd] = 0;
+	file_put(f);
 	return 0;
+}
+
+/* ---- positioned I/O ---- */
+
+static ssize_t file_pread(struct file *f, void *buf, size_t len, off_t off)
+{
+	if (!readable(f))
+		return -EBADF;
+	if (!f->ops->pread)
+		return f->ops->getdents ? -EISDIR : -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	return len ? f->ops->pread(f, buf, len, off) : 0;
+}
+
+static ssize_t file_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+{
+	if (!writable(f))
+		return -EBADF;
+	if (!f->ops->pwrite)
+		return -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	return len ? f->ops->pwrite(f, buf, len, off) : 0;
+}
+
+SYSCALL_DEFINE4(pread64, int, fd, void *, buf, size_t, len, off_t, off)
+{
+	struct file *f = fd_get(fd);
+
+	return f ? file_pread(f, buf, len, off) : -EBADF;
+}
+
+SYSCALL_DEFINE4(pwrite64, int, fd, const void *, buf, size_t, len, off_t, off)
+{
+	struct file *f = fd_get(fd);
+
+	return f ? file_pwrite(f, buf, len, off) : -EBADF;
+}
+
+/* preadv/pwritev: the offset arrives split in two longs (lo, hi); on
+ * x86_64 lo holds all of it. */
+static ssize_t pvec(int fd, const struct iovec *iov, int n, off_t off, int wr)
+{
+	struct file *f = fd_get(fd);
+	ssize_t done = 0, r;
+	int i;
+
+	if (!f)
+		return -EBADF;
+	if ((r = iov_check(iov, n)))
+		return r;
+	if (off < 0)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!iov[i].iov_len)
+			continue;
+		r = wr ? file_pwrite(f, iov[i].iov_base, iov[i].iov_len, off + done)
+		       : file_pread(f, iov[i].iov_base, iov[i].iov_len, off + done);
+		if (r < 0)
+			return done ? done : r;
+		done += r;
+		if ((size_t)r < iov[i].iov_len)
+			break;
+	}
+	if (!done && n && (wr ? !writable(f) : !readable(f)))
+		return -EBADF;
+	return done;
+}
+
+SYSCALL_DEFINE4(preadv, int, fd, const struct iovec *, iov, int, n, off_t, off)
+{
+	return pvec(fd, iov, n, off, 0);
+}
+
+SYSCALL_DEFINE4(pwritev, int, fd, const struct iovec *, iov, int, n, off_t, off)
+{
+	return pvec(fd, iov, n, off, 1);
+}
+
+SYSCALL_DEFINE3(lseek, int, fd, off_t, off, int, whence)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	if (!f->ops->lseek)
+		return -ESPIPE;
+	return f->ops->lseek(f, off, whence);
+}
+
+SYSCALL_DEFINE2(fstat, int, fd, struct stat *, st)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	if (f->vn)
+		return vfs_stat(f->vn, st);
+	if (!f->ops->fstat)
+		return -EINVAL;
+	return f->ops->fstat(f, st);
+}
+
+SYSCALL_DEFINE3(getdents64, int, fd, void *, buf, size_t, len)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	if (!f->ops->getdents)
+		return -ENOTDIR;
+	return f->ops->getdents(f, buf, len);
+}
+
+SYSCALL_DEFINE2(ftruncate, int, fd, off_t, len)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f || !writable(f))
+		return f ? -EINVAL : -EBADF;
+	if (len < 0 || !f->ops->truncate)
+		return -EINVAL;
+	return f->ops->truncate(f, len);
+}
+
+static long file_sync(int fd)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	return f->ops->sync ? f->ops->sync(f) : -EINVAL;
+}
+
+SYSCALL_DEFINE1(fsync, int, fd)
+{
+	return file_sync(fd);
+}
+
+SYSCALL_DEFINE1(fdatasync, int, fd)
+{
+	return file_sync(fd);
+}
+
+/* ---- dup and fcntl ---- */
+
+static long dup_onto(int old, int new, int close_on_exec)
+{
+	struct file *f = fd_get(old), *prev;
+
+	if (!f || (unsigned)new >= FD_MAX)
+		return -EBADF;
+	f->refs++; /* before closing new: old and new may share f */
+	prev = table[new];
+	table[new] = f;
+	cloexec[new] = (unsigned char)!!close_on_exec;
+	if (prev)
+		file_put(prev);
+	return new;
+}
+
+SYSCALL_DEFINE1(dup, int, old)
+{
+	struct file *f = fd_get(old);
+
+	return f ? install_from(f, 0, 0) : -EBADF;
+}
+
+SYSCALL_DEFINE2(dup2, int, old, int, new)
+{
+	if (old == new)
+		return fd_get(old) ? new : -EBADF;
+	return dup_onto(old, new, 0);
+}
+
+SYSCALL_DEFINE3(dup3, int, old, int, new, int, flags)
+{
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	if (old == new)
+		return -EINVAL;
+	return dup_onto(old, new, flags & O_CLOEXEC);
+}
+
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
+
+SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
+{
+	struct file *f = fd_get(fd);
+	struct flock *fl = (struct flock *)arg;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (arg >= FD_MAX)
+			return -EINVAL;
+		return install_from(f, (int)arg, cmd == F_DUPFD_CLOEXEC);
+	case F_GETFD:
+		return cloexec[fd] ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		cloexec[fd] = arg & FD_CLOEXEC;
+		return 0;
+	case F_GETFL:
+		return f->flags;
+	case F_SETFL:
+		if (f->flags & O_PATH)
+			return -EBADF;
+		f->flags = (f->flags & ~SETFL_MASK) | ((int)arg & SETFL_MASK);
+		return 0;
+	/* One process: its own record locks never conflict with each
+	 * other, so every lock is granted and none is reported held. */
+	case F_GETLK:
+	case F_OFD_GETLK:
+		if (fl->l_type != F_RDLCK && fl->l_type != F_WRLCK && fl->l_type != F_UNLCK)
+			return -EINVAL;
+		fl->l_type = F_UNLCK;
+		return 0;
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		if (fl->l_type != F_RDLCK && fl->l_type != F_WRLCK && fl->l_type != F_UNLCK)
+			return -EINVAL;
+		if ((fl->l_type == F_RDLCK && !readable(f)) ||
+		    (fl->l_type == F_WRLCK && !writable(f)))
+			return -EBADF;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }

@@ -48,6 +48,9 @@ void time_sleep_until(uint64_t deadline);
 /* fd.c */
 void fd_init(void);
 
+/* vfs.c: the file tree (ramfs at /, devices at /dev); called by fd_init. */
+void vfs_init(void);
+
 /*
  * system_<name> definitions: typed arguments, the six raw longs of the
  * table's calling convention generated around them.

@@ -59,4 +59,11 @@ const struct mm_stats *mm_stats(void);
 const char *mm_tag_name(enum mm_tag tag);
 size_t mm_free_pages(void);
 
+/* kmem.c: small objects from pages of tag (16..2048-byte classes, whole
+ * pages above), zeroed; NULL when the budget is spent. kfree(NULL) is
+ * a no-op. */
+void *kmalloc(size_t n, enum mm_tag tag);
+void *kmemdup(const void *src, size_t n, enum mm_tag tag);
+void kfree(void *p);
+
 #endif

@@ -672,3 +672,30 @@ case_threads() {
 	expect_status 255
 	expect_err_has "keel: panic: the only thread waits for ever: deadlock"
 }
+
+# Files on ramfs: open/read/write/seek, stat, directories, rename,
+# symlinks, dup2 onto stdout, O_APPEND, sparse files, stdio, opendir,
+# getcwd/chdir, umask, and the errors (tests/guest/files.c).
+guest files all
+case_files() {
+	run files
+	expect_ok
+	expect_err_empty
+}
+
+guest files-dev all
+case_files_dev() {
+	run files dev
+	expect_ok
+	expect_out_has "to the console"
+}
+
+# Filling the file system under a small budget: ENOSPC, nothing written
+# before is lost, and the pages show as fs in --stats.
+guest files-full all
+case_files_full() {
+	run --mem=16M --stats files full
+	expect_ok
+	expect_out_line "filled [0-9]+ KiB"
+	expect_err_line "keel:   fs +peak +[0-9]{4,} KiB +now +[0-9]+ KiB"
+}
