@@ -200,6 +200,8 @@ static uint64_t clock_realtime(void)
  */
 static unsigned wait_until(uint64_t deadline, unsigned mask)
 {
+	uint64_t start = clock_monotonic();
+
 	for (;;) {
 		if ((mask & KEEL_EV_CONSOLE) &&
 		    (uart_ready(PVH_SERIAL) || uart_ready(PVH_STATUS_SERIAL) ||
@@ -211,6 +213,13 @@ static unsigned wait_until(uint64_t deadline, unsigned mask)
 			return KEEL_EV_NET;
 		if (clock_monotonic() >= deadline)
 			return 0;
+		/* Block requests in flight are usually done within microseconds
+		 * by the VMM: look for 200 us before sleeping for a tick. */
+		if ((mask & KEEL_EV_BLOCK) && blk_state == 1 && blk.q.num_free < blk.q.num &&
+		    clock_monotonic() - start < 200000) {
+			__asm__ __volatile__("pause");
+			continue;
+		}
 		if (pvh_have_timer)
 			x86_svc(X86_SVC_HALT);
 		else
