@@ -29,10 +29,19 @@ KEEL_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(SYS_SRCS) $(BASE_SRCS)) \
 	$(patsubst %.S,$(B)/obj/%.o,$(BASE_ASM))
 KEEL_HDRS := $(wildcard include/keel/*.h sys/*.h fs/*.h base/*/*.h) sys/syscalls.def
 
+# lwIP (scripts/build-lwip.sh: Debian's source, keel's lwipopts.h) and
+# keel's glue over it (net/lwip/), two archives keel-cc links by
+# reference only: an image that never starts the network has none of it.
+LWIP_LIB := $(B)/lib/liblwip.a
+NET_LIB := $(B)/lib/libkeelnet.a
+NET_SRCS := $(wildcard net/lwip/*.c)
+NET_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(NET_SRCS))
+NET_HDRS := $(wildcard net/lwip/*.h net/lwip/arch/*.h) include/keel/net.h
+
 TOOLS := $(B)/bin/keel-cc $(B)/bin/keel-run
 APPS := $(B)/apps/hello
 
-.PHONY: all run test bench clean distclean deps deps-check docs unit guest
+.PHONY: all run test bench clean distclean deps deps-check docs unit guest lwip
 all: deps-check $(TOOLS) $(B)/lib/keel.o $(APPS)
 
 # A fresh machine needs no set-up step: this fast check (one dpkg-query)
@@ -60,9 +69,26 @@ $(B)/lib/keel.o: $(KEEL_OBJS)
 	ld -r -o $(B)/lib/keel-debug.o $(KEEL_OBJS)
 	objcopy --strip-debug $(B)/lib/keel-debug.o $@
 
-$(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP)
+lwip: $(LWIP_LIB) $(NET_LIB)
+
+$(LWIP_LIB): scripts/build-lwip.sh scripts/fetch-src.sh net/lwip/lwipopts.h net/lwip/arch/cc.h $(MUSL_STAMP)
+	CC="$(CC)" CFLAGS="$(KCFLAGS)" scripts/build-lwip.sh $(B)
+
+# The glue sees lwIP's installed headers and keel's core (sys/).
+$(B)/obj/net/%.o: net/%.c $(NET_HDRS) $(KEEL_HDRS) $(LWIP_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -I. -c -o $@ $<
+
+$(NET_LIB): $(NET_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $(NET_OBJS)
+	strip --strip-debug $@
+
+$(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP) $(LWIP_LIB) $(NET_LIB)
 	@mkdir -p $(dir $@) $(B)/include/keel
-	cp include/keel/keel.h include/keel/abi.h include/keel/platform.h $(B)/include/keel/
+	cp include/keel/keel.h include/keel/abi.h include/keel/platform.h include/keel/net.h \
+	    $(B)/include/keel/
 	sed -e 's|@CC@|$(CC)|g' -e 's|@GCC_INCLUDE@|$(GCC_INCLUDE)|g' \
 	    -e 's|@LIBGCC@|$(LIBGCC)|g' $< > $@
 	chmod +x $@
@@ -123,7 +149,7 @@ docs:
 	scripts/gen-syscall-doc.sh
 
 clean:
-	rm -rf $(B)/obj $(B)/lib/keel.o $(B)/bin $(B)/apps $(B)/tests
+	rm -rf $(B)/obj $(B)/lib/keel.o $(LWIP_LIB) $(NET_LIB) $(B)/bin $(B)/apps $(B)/tests
 
 distclean:
 	rm -rf $(B)

@@ -2,7 +2,7 @@
 # build_NAME function as the test build/NAME.
 
 BUILD_TESTS=(libc-no-syscall sys-no-syscall syscalls-def-matches-musl syscalls-doc-current
-	image-layout keel-cc-refuses-pie)
+	image-layout keel-cc-refuses-pie lwip-only-where-used)
 
 # An instruction that enters a kernel, in objdump -d's notation.
 KERNEL_ENTRY='\s(syscall|sysenter|int +\$0x80)\s*$'
@@ -66,4 +66,18 @@ build_keel_cc_refuses_pie() {
 	expect_status 2
 	expect_err_has "static, non-PIE"
 	[[ ! -e $W/x.so ]] || note_fail "it wrote $W/x.so"
+}
+
+# keel-cc links lwIP and keel's glue from archives, by reference: an
+# image that never starts the network has none of it; one that does,
+# has (the control that the search works).
+build_lwip_only_where_used() {
+	local img
+	for img in hello netecho; do
+		[[ -x $TB/guest/$img ]] || { note_fail "no $TB/guest/$img"; return; }
+		nm "$TB/guest/$img" | grep -qwE 'lwip_init|keel_net_start|tcp_input' &&
+			note_fail "$img contains lwIP though it never starts the network"
+	done
+	[[ -x $TB/guest/lwip-ping ]] || { note_fail "no $TB/guest/lwip-ping"; return; }
+	nm "$TB/guest/lwip-ping" | grep -qw lwip_init || note_fail "lwip-ping has no lwip_init: the search is broken"
 }

@@ -1,0 +1,92 @@
+/*
+ * keel's lwIP configuration, read by every lwIP source file and by
+ * keel's glue (net/lwip/). lwIP runs without threads of its own
+ * (NO_SYS=1): the caller drives it through keel_net_poll() (net.c),
+ * which feeds it frames from the platform's net device and runs its
+ * timers. A sys_arch on keel's scheduler (sockets, netconn) comes later.
+ *
+ * Memory: every pool and every pbuf comes out of lwIP's one heap
+ * (MEMP_MEM_MALLOC), and that heap is KEEL_NET_HEAP bytes taken from
+ * keel's budget with the tag `net` when the network starts, so --stats
+ * shows all of lwIP's memory on one line. The MEMP_NUM_* counts below
+ * size that heap; lwIP does not enforce them one by one when pools come
+ * from the heap, the heap's size is the limit.
+ */
+#ifndef KEEL_LWIPOPTS_H
+#define KEEL_LWIPOPTS_H
+
+#define NO_SYS 1
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_NETCONN 0
+#define LWIP_SOCKET 0
+
+/* Memory: one heap, allocated at start from the budget (net.c). */
+#define MEM_LIBC_MALLOC 0
+#define MEMP_MEM_MALLOC 1
+#define MEM_ALIGNMENT 8
+extern unsigned char *keel_lwip_heap;
+#define LWIP_RAM_HEAP_POINTER keel_lwip_heap
+
+#define MEMP_NUM_PBUF 64
+#define MEMP_NUM_UDP_PCB 16
+#define MEMP_NUM_TCP_PCB 32
+#define MEMP_NUM_TCP_PCB_LISTEN 8
+#define MEMP_NUM_TCP_SEG 256
+#define MEMP_NUM_REASSDATA 8
+#define MEMP_NUM_FRAG_PBUF 16
+#define MEMP_NUM_ARP_QUEUE 16
+#define PBUF_POOL_SIZE 64
+#define PBUF_POOL_BUFSIZE 1536
+#define TCP_MSS 1460
+#define TCP_WND (16 * TCP_MSS)
+#define TCP_SND_BUF (16 * TCP_MSS)
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+
+/* The heap: the pools at the counts above (about 1.6 KiB per pbuf with
+ * its frame, 0.3 KiB per TCP pcb or segment) plus room for the frames
+ * the TCP windows and queues may hold. Compile-time, like every size
+ * here; net.c takes exactly this much (rounded up to pages). */
+#define MEM_SIZE (512 * 1024)
+#define KEEL_NET_HEAP MEM_SIZE
+
+/* Protocols: IPv4 with ARP, ICMP, UDP and TCP. */
+#define LWIP_IPV4 1
+#define LWIP_IPV6 0
+#define LWIP_ARP 1
+#define ETHARP_SUPPORT_STATIC_ENTRIES 0
+#define LWIP_ETHERNET 1
+#define LWIP_ICMP 1
+#define LWIP_RAW 0
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define LWIP_DHCP 0
+#define LWIP_AUTOIP 0
+#define LWIP_IGMP 0
+#define LWIP_DNS 0
+#define IP_REASSEMBLY 1
+#define IP_FRAG 1
+#define LWIP_NETIF_STATUS_CALLBACK 0
+#define LWIP_NETIF_LINK_CALLBACK 0
+#define LWIP_SINGLE_NETIF 1
+
+/* Counters for the guests and tests (lwip_stats); no printing code. */
+#define LWIP_STATS 1
+#define LWIP_STATS_DISPLAY 0
+#define LWIP_STATS_LARGE 1
+#define LINK_STATS 1
+#define ETHARP_STATS 1
+#define IP_STATS 1
+#define ICMP_STATS 1
+#define UDP_STATS 1
+#define TCP_STATS 1
+#define MEM_STATS 1
+#define MEMP_STATS 1
+#define SYS_STATS 0
+
+/* Checksums in software both ways: neither tap nor virtio-net offloads
+ * them here. */
+#define CHECKSUM_GEN_IP 1
+#define CHECKSUM_CHECK_IP 1
+#define LWIP_CHKSUM_ALGORITHM 3
+
+#endif

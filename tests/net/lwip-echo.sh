@@ -1,0 +1,49 @@
+#!/bin/bash
+# Pings lwIP inside a keel guest and exchanges UDP datagrams with it,
+# through a tap, all inside a network namespace of its own (nothing
+# outside it is touched; loopback aside, no address is used but
+# 10.77.0.0/24 inside the namespace).
+#
+#   tests/net/lwip-echo.sh KEEL_RUN TARGET IMAGE UDP_ECHO COUNT
+#
+# IMAGE (tests/guest/lwip-ping.c) runs lwIP at 10.77.0.2/24 and echoes
+# UDP on port 7 until told "bye". This script pings it until it has
+# answered 3 pings, then runs UDP_ECHO (tests/tools/udp-echo.c) with
+# COUNT datagrams. Exits with keel-run's status, or 3 if the pings or
+# the echoes failed; the guest's output is on stdout, keel-run's (with
+# --stats), ping's and udp-echo's on stderr.
+set -u
+keel_run=$1 target=$2 image=$3 udp_echo=$4 count=$5
+ns=keel-lwip-$$-$target
+tap=ktap0
+
+cleanup() { ip netns del "$ns" 2>/dev/null; }
+trap cleanup EXIT
+ip netns add "$ns" || { echo "cannot create network namespace $ns" >&2; exit 3; }
+ip -n "$ns" link set lo up
+ip netns exec "$ns" ip tuntap add "$tap" mode tap || exit 3
+ip -n "$ns" addr add 10.77.0.1/24 dev "$tap"
+ip -n "$ns" link set "$tap" up
+
+ip netns exec "$ns" "$keel_run" --target="$target" --net=tap:"$tap" --timeout=40 --stats \
+	"$image" 10.77.0.2/24 10.77.0.1 "$count" 30 </dev/null &
+guest=$!
+# One ping at a time until three were answered (a QEMU boot is slow,
+# a busy machine may lose one): at most 40 tries.
+answered=0
+for _ in $(seq 1 40); do
+	kill -0 "$guest" 2>/dev/null || break
+	if ip netns exec "$ns" ping -c 1 -W 1 10.77.0.2 >&2; then
+		answered=$((answered + 1))
+		((answered == 3)) && break
+	fi
+done
+echoes=0
+if ((answered == 3)); then
+	ip netns exec "$ns" "$udp_echo" 10.77.0.2 7 "$count" >&2 && echoes=1
+fi
+wait "$guest"
+status=$?
+((answered == 3)) || { echo "the guest answered $answered pings, not 3" >&2; exit 3; }
+((echoes)) || { echo "udp-echo failed" >&2; exit 3; }
+exit "$status"
