@@ -1,6 +1,6 @@
 /*
- * The device files under /dev: null, zero, full, random, urandom and
- * console, as character-device nodes in a ramfs of their own (like
+ * The device files under /dev: null, zero, full, random, urandom,
+ * console, and stdin, stdout and stderr (the fds themselves), as character-device nodes in a ramfs of their own (like
  * Linux's devtmpfs, other files may be created next to them). Above:
  * the vfs opens a node with the file_ops set here. Below: the
  * platform's entropy and console.
@@ -100,6 +100,9 @@ static const struct file_ops random_ops = {
 	.lseek = dev_lseek,
 };
 
+/* Never used as ops: the vfs opens these nodes as a dup of fd priv. */
+const struct file_ops devfs_fd_alias_ops = { 0 };
+
 static const struct {
 	const char *name;
 	const struct file_ops *ops;
@@ -114,6 +117,9 @@ static const struct {
 	{ "urandom", &random_ops, NULL, 0666, 1, 9 },
 	/* Reads console input, writes the output stream. */
 	{ "console", &fd_console_ops, (void *)1, 0600, 5, 1 },
+	{ "stdin", &devfs_fd_alias_ops, (void *)0, 0666, 0, 0 },
+	{ "stdout", &devfs_fd_alias_ops, (void *)1, 0666, 0, 0 },
+	{ "stderr", &devfs_fd_alias_ops, (void *)2, 0666, 0, 0 },
 };
 
 int devfs_populate(struct vnode *dir)

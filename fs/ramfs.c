@@ -380,6 +380,30 @@ static int r_truncate(struct vnode *vn, off_t size)
 	return 0;
 }
 
+static int r_allocate(struct vnode *vn, off_t off, off_t len, int keep_size)
+{
+	struct rnode *n = RN(vn);
+	size_t pg, last;
+
+	if (off + len > RAMFS_MAX_SIZE)
+		return -EFBIG;
+	last = (size_t)((off + len - 1) / PAGE_SIZE);
+	for (pg = (size_t)(off / PAGE_SIZE); pg <= last; pg++) {
+		if (grow_slots(n, pg))
+			return -ENOSPC;
+		if (n->pages[pg])
+			continue;
+		n->pages[pg] = mm_alloc(1, MM_FS);
+		if (!n->pages[pg])
+			return -ENOSPC; /* pages taken so far hold zeros: harmless */
+		vn->blocks += PAGE_SIZE / 512;
+	}
+	if (!keep_size && off + len > vn->size)
+		vn->size = off + len;
+	touch(vn, 0);
+	return 0;
+}
+
 static const char *r_readlink(struct vnode *vn)
 {
 	return RN(vn)->target;
@@ -413,6 +437,7 @@ static const struct vnode_ops ramfs_ops = {
 	.read = r_read,
 	.write = r_write,
 	.truncate = r_truncate,
+	.allocate = r_allocate,
 	.readlink = r_readlink,
 	.statfs = r_statfs,
 	.destroy = r_destroy,

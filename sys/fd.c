@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
@@ -537,4 +538,166 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 	default:
 		return -EINVAL;
 	}
+}
+
+int fd_dup(int fd, int close_on_exec)
+{
+	struct file *f = fd_get(fd);
+
+	return f ? install_from(f, 0, close_on_exec) : -EBADF;
+}
+
+#define CLOSE_RANGE_UNSHARE 2U
+#define CLOSE_RANGE_CLOEXEC 4U
+
+SYSCALL_DEFINE3(close_range, unsigned, first, unsigned, last, unsigned, flags)
+{
+	unsigned fd;
+
+	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
+		return -EINVAL;
+	for (fd = first; fd <= last && fd < FD_MAX; fd++) {
+		if (!table[fd])
+			continue;
+		if (flags & CLOSE_RANGE_CLOEXEC) {
+			cloexec[fd] = 1;
+		} else {
+			struct file *f = table[fd];
+
+			table[fd] = NULL;
+			cloexec[fd] = 0;
+			file_put(f);
+		}
+	}
+	return 0;
+}
+
+/* ---- copies between files ---- */
+
+/* Copies up to count bytes from fin (at *inoff, or its position) to fout
+ * (at *outoff, or its position), through a bounce buffer. */
+static ssize_t copy_between(struct file *fin, off_t *inoff, struct file *fout, off_t *outoff,
+			    size_t count)
+{
+	char buf[16384];
+	size_t done = 0;
+	ssize_t r, w;
+
+	if (!readable(fin) || !writable(fout))
+		return -EBADF;
+	if ((inoff && *inoff < 0) || (outoff && *outoff < 0))
+		return -EINVAL;
+	while (done < count) {
+		size_t n = count - done < sizeof buf ? count - done : sizeof buf;
+
+		r = inoff ? file_pread(fin, buf, n, *inoff + (off_t)done) : file_read(fin, buf, n);
+		if (r <= 0) {
+			if (r < 0 && !done)
+				return r;
+			break;
+		}
+		w = outoff ? file_pwrite(fout, buf, (size_t)r, *outoff + (off_t)done)
+			   : file_write(fout, buf, (size_t)r);
+		if (w < 0 && !done)
+			return w;
+		if (w < r && !inoff && fin->ops->lseek)
+			fin->ops->lseek(fin, (off_t)(w < 0 ? 0 : w) - r, SEEK_CUR);
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+		if (w < r || (size_t)r < n)
+			break;
+	}
+	if (inoff)
+		*inoff += (off_t)done;
+	if (outoff)
+		*outoff += (off_t)done;
+	return (ssize_t)done;
+}
+
+SYSCALL_DEFINE4(sendfile, int, out, int, in, off_t *, off, size_t, count)
+{
+	struct file *fin = fd_get(in), *fout = fd_get(out);
+
+	if (!fin || !fout)
+		return -EBADF;
+	if (fout->flags & O_APPEND)
+		return -EINVAL;
+	return copy_between(fin, off, fout, NULL, count);
+}
+
+SYSCALL_DEFINE6(copy_file_range, int, in, off_t *, inoff, int, out, off_t *, outoff, size_t, count,
+		unsigned, flags)
+{
+	struct file *fin = fd_get(in), *fout = fd_get(out);
+
+	if (!fin || !fout)
+		return -EBADF;
+	if (flags)
+		return -EINVAL;
+	if (!fin->vn || !fout->vn)
+		return -EINVAL;
+	if (S_ISDIR(fin->vn->mode) || S_ISDIR(fout->vn->mode))
+		return -EISDIR;
+	if (!S_ISREG(fin->vn->mode) || !S_ISREG(fout->vn->mode) || (fout->flags & O_APPEND))
+		return -EINVAL;
+	if (fin->vn == fout->vn) {
+		off_t a = inoff ? *inoff : fin->pos, b = outoff ? *outoff : fout->pos;
+
+		if (a < b + (off_t)count && b < a + (off_t)count)
+			return -EINVAL; /* overlapping ranges of one file */
+	}
+	return copy_between(fin, inoff, fout, outoff, count);
+}
+
+/* One process: its own whole-file locks never conflict. */
+SYSCALL_DEFINE2(flock, int, fd, int, op)
+{
+	if (!fd_get(fd))
+		return -EBADF;
+	switch (op & ~LOCK_NB) {
+	case LOCK_SH:
+	case LOCK_EX:
+	case LOCK_UN:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Advice about future access means nothing to files in memory. */
+SYSCALL_DEFINE4(fadvise64, int, fd, off_t, off, off_t, len, int, advice)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	if (!f->ops->lseek)
+		return -ESPIPE;
+	if (advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE || len < 0)
+		return -EINVAL;
+	return 0;
+}
+
+SYSCALL_DEFINE4(fallocate, int, fd, int, mode, off_t, off, off_t, len)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (!writable(f))
+		return -EBADF;
+	if (!f->vn)
+		return -ESPIPE;
+	if (S_ISDIR(f->vn->mode))
+		return -EISDIR;
+	if (!S_ISREG(f->vn->mode))
+		return -ENODEV;
+	if (mode & ~FALLOC_FL_KEEP_SIZE)
+		return -EOPNOTSUPP; /* hole punching and the like: not yet */
+	if (off > LLONG_MAX - len)
+		return -EFBIG;
+	return vfs_allocate(f->vn, off, len, mode & FALLOC_FL_KEEP_SIZE);
 }

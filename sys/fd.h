@@ -59,6 +59,7 @@ struct file {
 
 struct file *fd_get(int fd);
 int fd_install(struct file *f, int cloexec); /* lowest free fd or -EMFILE */
+int fd_dup(int fd, int cloexec);	     /* dup(fd) with the flag given */
 
 /* A new file (refs 0, freed after release when the last fd goes), or
  * NULL when the budget is spent. */

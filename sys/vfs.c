@@ -263,6 +263,13 @@ int vfs_stat(struct vnode *vn, struct stat *st)
 	return 0;
 }
 
+int vfs_allocate(struct vnode *vn, off_t off, off_t len, int keep_size)
+{
+	if (!vn->ops->allocate)
+		return -EOPNOTSUPP;
+	return vn->ops->allocate(vn, off, len, keep_size);
+}
+
 static ssize_t reg_read(struct file *f, void *buf, size_t len)
 {
 	ssize_t r = f->vn->ops->read(f->vn, buf, len, f->pos);
@@ -451,6 +458,9 @@ static long open_at(int dirfd, const char *path, int flags, mode_t mode)
 		    (acc != O_RDONLY || (flags & O_CREAT)))
 			return -EISDIR;
 	}
+	/* /dev/stdin and friends: the fd itself, as fdescfs does */
+	if (vn->fops == &devfs_fd_alias_ops && !(flags & O_PATH))
+		return fd_dup((int)(intptr_t)vn->priv, flags & O_CLOEXEC);
 	if (flags & O_PATH)
 		ops = &path_ops;
 	else if (S_ISDIR(vn->mode))
@@ -651,6 +661,46 @@ SYSCALL_DEFINE2(mkdir, const char *, path, mode_t, mode)
 SYSCALL_DEFINE3(mkdirat, int, dirfd, const char *, path, mode_t, mode)
 {
 	return mkdir_at(dirfd, path, mode);
+}
+
+/* Regular files only: device numbers name nothing here, and FIFOs
+ * come with pipes. */
+static long mknod_at(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+	struct vnode *vn;
+	struct walk w;
+	int r;
+
+	switch (mode & S_IFMT) {
+	case 0:
+	case S_IFREG:
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	if ((r = resolve(dirfd, path, 0, &w)))
+		return r;
+	if (w.vn || !w.dir)
+		return -EEXIST;
+	if (w.dir->nlink == 0 || w.dirslash)
+		return -ENOENT;
+	return w.dir->ops->create(w.dir, w.name, w.len, S_IFREG | (mode & 07777 & ~umask_bits),
+				  NULL, &vn);
+}
+
+SYSCALL_DEFINE3(mknod, const char *, path, mode_t, mode, dev_t, dev)
+{
+	return mknod_at(AT_FDCWD, path, mode, dev);
+}
+
+SYSCALL_DEFINE4(mknodat, int, dirfd, const char *, path, mode_t, mode, dev_t, dev)
+{
+	return mknod_at(dirfd, path, mode, dev);
 }
 
 static long remove_at(int dirfd, const char *path, int want_dir)

@@ -52,6 +52,9 @@ struct vnode_ops {
 	ssize_t (*read)(struct vnode *vn, void *buf, size_t len, off_t off);
 	ssize_t (*write)(struct vnode *vn, const void *buf, size_t len, off_t off);
 	int (*truncate)(struct vnode *vn, off_t size);
+	/* Backs [off, off+len) with memory (fallocate); grows size unless
+	 * keep_size. -ENOSPC when the budget cannot hold it. */
+	int (*allocate)(struct vnode *vn, off_t off, off_t len, int keep_size);
 	const char *(*readlink)(struct vnode *vn); /* owned by the node */
 	int (*statfs)(struct vnode *vn, struct statfs *sf);
 	/* nlink and refs both reached 0. */
@@ -86,13 +89,16 @@ int vfs_mount(const char *path, struct vnode *root);
 /* Looks up path (absolute or cwd-relative, symlinks followed). */
 struct vnode *vfs_lookup(const char *path);
 int vfs_stat(struct vnode *vn, struct stat *st);
+int vfs_allocate(struct vnode *vn, off_t off, off_t len, int keep_size);
 
 /* fs/ramfs.c: a new, empty ramfs; its root directory, or NULL. dev is
  * its st_dev. */
 struct vnode *ramfs_new(dev_t dev);
 
 /* fs/devfs.c: fills dir (a fresh ramfs) with null, zero, full, random,
- * urandom and console. */
+ * urandom, console, and stdin, stdout and stderr, whose nodes carry
+ * devfs_fd_alias_ops: opening one duplicates fd 0, 1 or 2 (priv). */
 int devfs_populate(struct vnode *dir);
+extern const struct file_ops devfs_fd_alias_ops;
 
 #endif

@@ -10,13 +10,17 @@
  *                --mem): what was written before survives, and
  *                removing a file makes room again
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/file.h>
+#include <sys/sendfile.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -331,22 +335,22 @@ static void renames(void)
 	CHECK_ERR(stat("/tmp/rd", &st), ENOENT);
 	CHECK_EQ(rename("/tmp/r2", "/tmp/rd2/moved"), 0);
 	CHECK_STR(read_file("/tmp/rd2/moved"), "first");
-	CHECK_EQ(rename("/tmp/rd2", "/renamed"), 0);
-	CHECK_STR(read_file("/renamed/moved"), "first");
-	CHECK_ERR(rename("/renamed", "/dev/renamed"), EXDEV);
+	CHECK_EQ(rename("/tmp/rd2", "/tmp/renamed"), 0);
+	CHECK_STR(read_file("/tmp/renamed/moved"), "first");
+	CHECK_ERR(rename("/tmp/renamed", "/dev/renamed"), EXDEV);
 
 	/* hard links */
-	CHECK_EQ(link("/renamed/moved", "/renamed/also"), 0);
-	CHECK_EQ(stat("/renamed/also", &st), 0);
+	CHECK_EQ(link("/tmp/renamed/moved", "/tmp/renamed/also"), 0);
+	CHECK_EQ(stat("/tmp/renamed/also", &st), 0);
 	CHECK_EQ(st.st_nlink, 2);
-	CHECK_EQ(rename("/renamed/moved", "/renamed/also"), 0); /* same file: nothing */
-	CHECK_EQ(stat("/renamed/moved", &st), 0);
-	CHECK_EQ(unlink("/renamed/moved"), 0);
-	CHECK_STR(read_file("/renamed/also"), "first");
-	CHECK_ERR(link("/renamed", "/renamed2"), EPERM);
-	CHECK_ERR(link("/renamed/also", "/renamed/also"), EEXIST);
-	CHECK_EQ(unlink("/renamed/also"), 0);
-	CHECK_EQ(rmdir("/renamed"), 0);
+	CHECK_EQ(rename("/tmp/renamed/moved", "/tmp/renamed/also"), 0); /* same file: nothing */
+	CHECK_EQ(stat("/tmp/renamed/moved", &st), 0);
+	CHECK_EQ(unlink("/tmp/renamed/moved"), 0);
+	CHECK_STR(read_file("/tmp/renamed/also"), "first");
+	CHECK_ERR(link("/tmp/renamed", "/tmp/renamed2"), EPERM);
+	CHECK_ERR(link("/tmp/renamed/also", "/tmp/renamed/also"), EEXIST);
+	CHECK_EQ(unlink("/tmp/renamed/also"), 0);
+	CHECK_EQ(rmdir("/tmp/renamed"), 0);
 }
 
 static void symlinks(void)
@@ -556,6 +560,13 @@ static void devices(void)
 	CHECK(memcmp(buf, buf2, sizeof buf) != 0);
 	CHECK_EQ(close(fd), 0);
 
+	/* /dev/stdout is fd 1 itself */
+	fd = open("/dev/stdout", O_WRONLY);
+	CHECK(fd > 2);
+	CHECK_EQ(write(fd, "via /dev/stdout\n", 16), 16);
+	CHECK_EQ(close(fd), 0);
+	CHECK_EQ(lstat("/dev/stderr", &st), 0);
+
 	fd = open("/dev/console", O_WRONLY);
 	CHECK(fd >= 0);
 	CHECK_EQ(write(fd, "to the console\n", 15), 15);
@@ -625,6 +636,71 @@ static void full(void)
 	CHECK_STR(read_file("/tmp/again"), "room again");
 }
 
+/* sendfile, copy_file_range, fallocate, fadvise, flock, mknod, close_range */
+static void extras(void)
+{
+	char buf[64];
+	struct stat st;
+	off_t off;
+	int in, out;
+
+	write_file("/tmp/src", "0123456789");
+	in = open("/tmp/src", O_RDONLY);
+	out = open("/tmp/dst", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(in >= 0 && out >= 0);
+	off = 2;
+	CHECK_EQ(sendfile(out, in, &off, 5), 5);
+	CHECK_EQ(off, 7);
+	CHECK_EQ(lseek(in, 0, SEEK_CUR), 0); /* with an offset: the file's stays */
+	CHECK_EQ(sendfile(out, in, NULL, 100), 10);
+	CHECK_EQ(lseek(in, 0, SEEK_CUR), 10);
+	CHECK_STR(read_file("/tmp/dst"), "234560123456789");
+	CHECK_ERR(sendfile(out, 99, NULL, 1), EBADF);
+	off = 0;
+	CHECK_EQ(copy_file_range(in, &off, out, NULL, 3, 0), 3);
+	CHECK_STR(read_file("/tmp/dst"), "234560123456789012");
+	CHECK_ERR(copy_file_range(in, NULL, 1, NULL, 3, 0), EINVAL);
+
+	CHECK_EQ(posix_fallocate(out, 0, 3 * 4096), 0);
+	CHECK_EQ(fstat(out, &st), 0);
+	CHECK_EQ(st.st_size, 3 * 4096);
+	CHECK_EQ(st.st_blocks, 3 * 8);
+	CHECK_EQ(pread(out, buf, 3, 15), 3);
+	CHECK(!memcmp(buf, "012", 3)); /* data kept */
+	CHECK_EQ(fallocate(out, FALLOC_FL_KEEP_SIZE, 0, 5 * 4096), 0);
+	CHECK_EQ(fstat(out, &st), 0);
+	CHECK_EQ(st.st_size, 3 * 4096);
+	CHECK_EQ(st.st_blocks, 5 * 8);
+	CHECK_EQ(posix_fallocate(in, 0, 10), EBADF); /* read-only */
+	CHECK_EQ(posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL), 0);
+	CHECK_EQ(posix_fadvise(in, 0, 0, 99), EINVAL);
+	CHECK_EQ(posix_fadvise(1, 0, 0, POSIX_FADV_NORMAL), ESPIPE);
+	CHECK_EQ(flock(in, LOCK_EX | LOCK_NB), 0);
+	CHECK_EQ(flock(in, LOCK_UN), 0);
+	CHECK_ERR(flock(99, LOCK_SH), EBADF);
+
+	/* close_range closes every fd in the range, skipping holes */
+	CHECK_EQ(dup2(in, 70), 70);
+	CHECK_EQ(dup2(in, 72), 72);
+	CHECK_EQ(syscall(SYS_close_range, 70, 75, 0), 0);
+	CHECK_ERR(fcntl(70, F_GETFD), EBADF);
+	CHECK_ERR(fcntl(72, F_GETFD), EBADF);
+	CHECK_EQ(fcntl(in, F_GETFD), 0);
+	CHECK_ERR(syscall(SYS_close_range, 5, 4, 0), EINVAL);
+	CHECK_EQ(close(in), 0);
+	CHECK_EQ(close(out), 0);
+
+	CHECK_EQ(mknod("/tmp/node", S_IFREG | 0600, 0), 0);
+	CHECK_EQ(stat("/tmp/node", &st), 0);
+	CHECK(S_ISREG(st.st_mode) && st.st_size == 0);
+	CHECK_ERR(mknod("/tmp/node", S_IFREG | 0600, 0), EEXIST);
+	CHECK_ERR(mknod("/tmp/chr", S_IFCHR | 0600, makedev(1, 3)),
+		  EPERM); /* keel: no device table */
+	CHECK_EQ(unlink("/tmp/node"), 0);
+	CHECK_EQ(unlink("/tmp/src"), 0);
+	CHECK_EQ(unlink("/tmp/dst"), 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "dev")) {
@@ -645,5 +721,6 @@ int main(int argc, char **argv)
 	stdio();
 	metadata();
 	vectors();
+	extras();
 	return done();
 }
