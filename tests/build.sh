@@ -72,12 +72,15 @@ build_keel_cc_refuses_pie() {
 # image that never starts the network has none of it; one that does,
 # has (the control that the search works).
 build_lwip_only_where_used() {
-	local img
-	for img in hello netecho; do
+	local img syms
+	for img in hello netecho lwip-ping; do
 		[[ -x $TB/guest/$img ]] || { note_fail "no $TB/guest/$img"; return; }
-		nm "$TB/guest/$img" | grep -qwE 'lwip_init|keel_net_start|tcp_input' &&
+	done
+	for img in hello netecho; do
+		syms=$(nm "$TB/guest/$img")
+		grep -qwE 'lwip_init|keel_net_start|tcp_input' <<<"$syms" &&
 			note_fail "$img contains lwIP though it never starts the network"
 	done
-	[[ -x $TB/guest/lwip-ping ]] || { note_fail "no $TB/guest/lwip-ping"; return; }
-	nm "$TB/guest/lwip-ping" | grep -qw lwip_init || note_fail "lwip-ping has no lwip_init: the search is broken"
+	syms=$(nm "$TB/guest/lwip-ping")
+	grep -qw lwip_init <<<"$syms" || note_fail "lwip-ping has no lwip_init: the search is broken"
 }

@@ -443,9 +443,10 @@ case_net_ping() {
 }
 
 # lwIP inside the image (net/lwip/, keel_net_start and keel_net_poll):
-# pinged, then 40 UDP datagrams of 1 to 4000 bytes (the largest in IP
-# fragments both ways) echoed on port 7, from inside a network
-# namespace of the test's own (tests/net/lwip-echo.sh).
+# pinged, then 3 TCP connections of 1 MiB each and 40 UDP datagrams of
+# 1 to 4000 bytes (the largest in IP fragments both ways) echoed on
+# port 7, from inside a network namespace of the test's own
+# (tests/net/lwip-echo.sh, clients in tests/tools/).
 guest lwip-echo all
 case_lwip_echo() {
 	if ! command -v ip >/dev/null || ! command -v ping >/dev/null || [[ ! -c /dev/net/tun ]]; then
@@ -454,8 +455,10 @@ case_lwip_echo() {
 	fi
 	limit=45
 	run_host tests/net/lwip-echo.sh "$KEEL_RUN" "$target" "$(image_path lwip-ping)" \
-		"$TB/tools/udp-echo" 40
+		"$TB/tools" 40
 	expect_ok
+	expect_err_has "tcp-echo: 3 of 3 connections echoed 1048576 bytes"
+	expect_out_has "tcp: echoed 3145728 bytes on 3 connections, 3 closed"
 	expect_err_has "udp-echo: 40 of 40 echoed"
 	expect_out_line "echoed (4[1-9]|[5-9][0-9]) datagrams" # and "bye"
 	# lwIP's ICMP answered the pings; its heap is the one in lwipopts.h,

@@ -1,15 +1,18 @@
 /*
  * lwIP inside the image: brings the stack up on net device 0 with a
- * static address (keel_net_start), lets lwIP answer ARP and pings, and
- * echoes UDP datagrams on port 7 until one says "bye" or SECONDS have
- * passed; then prints lwIP's counters and exits 0, or 1 on a timeout
- * or with fewer than MIN datagrams echoed. tests/net/lwip-echo.sh
+ * static address (keel_net_start), lets lwIP answer ARP and pings,
+ * echoes TCP connections on port 7 (lwIP's raw TCP API, flow
+ * controlled: data is acknowledged to the sender only once its echo is
+ * queued) and UDP datagrams on port 7 until one says "bye" or SECONDS
+ * have passed; then prints lwIP's counters and exits 0, or 1 on a
+ * timeout or with fewer than MIN datagrams echoed. tests/net/lwip-echo.sh
  * drives it from a network namespace.
  *
  *   lwip-ping A.B.C.D/N GW MIN SECONDS
  */
 #include <keel/net.h>
 #include <lwip/stats.h>
+#include <lwip/tcp.h>
 #include <lwip/udp.h>
 
 #include "check.h"
@@ -24,6 +27,96 @@ static void echo(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t
 	if (udp_sendto(pcb, p, addr, port) == ERR_OK)
 		echoed++;
 	pbuf_free(p);
+}
+
+/* ---- TCP echo ---- */
+
+struct conn {
+	struct pbuf *pending; /* received, not yet queued for sending */
+	int closing;
+};
+
+static unsigned long tcp_bytes;
+static int tcp_conns, tcp_done;
+
+/* ERR_ABRT when the pcb had to be aborted (a callback must say so). */
+static err_t conn_end(struct tcp_pcb *pcb, struct conn *c)
+{
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	if (c->pending)
+		pbuf_free(c->pending);
+	free(c);
+	tcp_done++;
+	if (tcp_close(pcb) == ERR_OK)
+		return ERR_OK;
+	tcp_abort(pcb);
+	return ERR_ABRT;
+}
+
+/* Queues as much of the pending data as the send buffer takes. */
+static err_t push(struct tcp_pcb *pcb, struct conn *c)
+{
+	while (c->pending) {
+		u16_t n = c->pending->len;
+
+		if (n > tcp_sndbuf(pcb))
+			n = tcp_sndbuf(pcb);
+		if (!n || tcp_write(pcb, c->pending->payload, n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+			break;
+		tcp_recved(pcb, n);
+		tcp_bytes += n;
+		c->pending = pbuf_free_header(c->pending, n);
+	}
+	tcp_output(pcb);
+	if (c->closing && !c->pending)
+		return conn_end(pcb, c);
+	return ERR_OK;
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	return push(pcb, arg);
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct conn *c = arg;
+
+	if (!p) /* the peer is done sending: close once all is echoed */
+		c->closing = 1;
+	else if (c->pending)
+		pbuf_cat(c->pending, p);
+	else
+		c->pending = p;
+	return push(pcb, c);
+}
+
+static void on_err(void *arg, err_t err)
+{
+	struct conn *c = arg; /* lwIP has freed the pcb */
+
+	if (c) {
+		if (c->pending)
+			pbuf_free(c->pending);
+		free(c);
+	}
+	printf("tcp: connection error %d\n", err);
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct conn *c;
+
+	if (err != ERR_OK || !pcb || !(c = calloc(1, sizeof *c)))
+		return ERR_MEM;
+	tcp_conns++;
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, on_recv);
+	tcp_sent(pcb, on_sent);
+	tcp_err(pcb, on_err);
+	return ERR_OK;
 }
 
 static void print_proto(const char *name, const struct stats_proto *s)
@@ -48,6 +141,15 @@ int main(int argc, char **argv)
 	CHECK(pcb != NULL);
 	CHECK_EQ(udp_bind(pcb, IP_ADDR_ANY, 7), ERR_OK);
 	udp_recv(pcb, echo, NULL);
+	{
+		struct tcp_pcb *l = tcp_new();
+
+		CHECK(l != NULL);
+		CHECK_EQ(tcp_bind(l, IP_ADDR_ANY, 7), ERR_OK);
+		l = tcp_listen(l);
+		CHECK(l != NULL);
+		tcp_accept(l, on_accept);
+	}
 	printf("lwip up at %s\n", argv[1]);
 	fflush(stdout);
 
@@ -56,11 +158,14 @@ int main(int argc, char **argv)
 		CHECK(keel_net_poll(deadline) >= 0);
 
 	printf("echoed %d datagrams\n", echoed);
+	printf("tcp: echoed %lu bytes on %d connections, %d closed\n", tcp_bytes, tcp_conns,
+	       tcp_done);
 	print_proto("link", &lwip_stats.link);
 	print_proto("etharp", &lwip_stats.etharp);
 	print_proto("ip", &lwip_stats.ip);
 	print_proto("icmp", &lwip_stats.icmp);
 	print_proto("udp", &lwip_stats.udp);
+	print_proto("tcp", &lwip_stats.tcp);
 	printf("lwip heap avail %u used %u max %u err %u\n", (unsigned)lwip_stats.mem.avail,
 	       (unsigned)lwip_stats.mem.used, (unsigned)lwip_stats.mem.max, lwip_stats.mem.err);
 	CHECK(bye);

@@ -4,16 +4,16 @@
 # outside it is touched; loopback aside, no address is used but
 # 10.77.0.0/24 inside the namespace).
 #
-#   tests/net/lwip-echo.sh KEEL_RUN TARGET IMAGE UDP_ECHO COUNT
+#   tests/net/lwip-echo.sh KEEL_RUN TARGET IMAGE TOOLS COUNT
 #
 # IMAGE (tests/guest/lwip-ping.c) runs lwIP at 10.77.0.2/24 and echoes
-# UDP on port 7 until told "bye". This script pings it until it has
-# answered 3 pings, then runs UDP_ECHO (tests/tools/udp-echo.c) with
-# COUNT datagrams. Exits with keel-run's status, or 3 if the pings or
+# TCP and UDP on port 7 until told "bye". This script pings it until it
+# has answered 3 pings, then runs TOOLS/tcp-echo (tests/tools/) with 3
+# connections of 1 MiB each and TOOLS/udp-echo with COUNT datagrams. Exits with keel-run's status, or 3 if the pings or
 # the echoes failed; the guest's output is on stdout, keel-run's (with
 # --stats), ping's and udp-echo's on stderr.
 set -u
-keel_run=$1 target=$2 image=$3 udp_echo=$4 count=$5
+keel_run=$1 target=$2 image=$3 tools=$4 count=$5
 ns=keel-lwip-$$-$target
 tap=ktap0
 
@@ -40,10 +40,11 @@ for _ in $(seq 1 40); do
 done
 echoes=0
 if ((answered == 3)); then
-	ip netns exec "$ns" "$udp_echo" 10.77.0.2 7 "$count" >&2 && echoes=1
+	ip netns exec "$ns" "$tools/tcp-echo" 10.77.0.2 7 1048576 3 >&2 && echoes=1
+	ip netns exec "$ns" "$tools/udp-echo" 10.77.0.2 7 "$count" >&2 || echoes=0
 fi
 wait "$guest"
 status=$?
 ((answered == 3)) || { echo "the guest answered $answered pings, not 3" >&2; exit 3; }
-((echoes)) || { echo "udp-echo failed" >&2; exit 3; }
+((echoes)) || { echo "tcp-echo or udp-echo failed" >&2; exit 3; }
 exit "$status"
