@@ -471,6 +471,28 @@ case_lwip_echo() {
 		note_fail "--stats shows no net line of at least 516 KiB"
 }
 
+# With nothing to do, keel_net_poll waits (for frames, lwIP's next
+# timer or its deadline) instead of spinning, and keeps its deadline:
+# 2 seconds idle take 2 seconds and, on kvm, a handful of waits.
+guest lwip-idle all
+case_lwip_idle() {
+	if ! command -v ip >/dev/null || [[ ! -c /dev/net/tun ]]; then
+		skip_reason="skipped: needs ip(8) and /dev/net/tun"
+		return
+	fi
+	limit=20
+	run_host tests/net/lwip-echo.sh "$KEEL_RUN" "$target" "$(image_path lwip-ping)" "$TB/tools" 0
+	expect_ok
+	expect_out_has "idle: returned "
+	expect_elapsed 2 6
+	if [[ $target == kvm ]]; then
+		local waits
+		waits=$(sed -n 's/.*VM exits (.*wait \([0-9]*\),.*/\1/p' "$err")
+		[[ -n $waits ]] || note_fail "no VM exit counts in --stats: $(first_err)"
+		((${waits:-99} <= 20)) || note_fail "$waits waits in 2 idle seconds: keel_net_poll spins"
+	fi
+}
+
 guest lwip-no-net all
 case_lwip_no_net() {
 	run lwip-ping 10.77.0.2/24 10.77.0.1 0 1

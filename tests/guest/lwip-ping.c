@@ -5,8 +5,10 @@
  * controlled: data is acknowledged to the sender only once its echo is
  * queued) and UDP datagrams on port 7 until one says "bye" or SECONDS
  * have passed; then prints lwIP's counters and exits 0, or 1 on a
- * timeout or with fewer than MIN datagrams echoed. tests/net/lwip-echo.sh
- * drives it from a network namespace.
+ * timeout or with fewer than MIN datagrams echoed. With MIN 0 it only
+ * idles until SECONDS have passed and checks that keel_net_poll kept
+ * that deadline. tests/net/lwip-echo.sh drives it from a network
+ * namespace.
  *
  *   lwip-ping A.B.C.D/N GW MIN SECONDS
  */
@@ -154,8 +156,21 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	deadline = keel_net_now() + (uint64_t)atoi(argv[4]) * 1000000000u;
-	while (!bye && keel_net_now() < deadline)
-		CHECK(keel_net_poll(deadline) >= 0);
+	while (!bye && keel_net_now() < deadline) {
+		long r = keel_net_poll(deadline);
+
+		CHECK(r >= 0);
+		if (!r) /* only at the deadline */
+			CHECK(keel_net_now() >= deadline);
+	}
+	if (!want) {
+		uint64_t late = keel_net_now() - deadline;
+
+		printf("idle: returned %llu us after the deadline\n",
+		       (unsigned long long)late / 1000);
+		CHECK(late < 100000000); /* 100 ms, for a busy machine */
+		bye = 1;
+	}
 
 	printf("echoed %d datagrams\n", echoed);
 	printf("tcp: echoed %lu bytes on %d connections, %d closed\n", tcp_bytes, tcp_conns,

@@ -9,7 +9,8 @@
 # IMAGE (tests/guest/lwip-ping.c) runs lwIP at 10.77.0.2/24 and echoes
 # TCP and UDP on port 7 until told "bye". This script pings it until it
 # has answered 3 pings, then runs TOOLS/tcp-echo (tests/tools/) with 3
-# connections of 1 MiB each and TOOLS/udp-echo with COUNT datagrams. Exits with keel-run's status, or 3 if the pings or
+# connections of 1 MiB each and TOOLS/udp-echo with COUNT datagrams.
+# With COUNT 0 the guest idles for 2 seconds, nothing is sent to it. Exits with keel-run's status, or 3 if the pings or
 # the echoes failed; the guest's output is on stdout, keel-run's (with
 # --stats), ping's and udp-echo's on stderr.
 set -u
@@ -26,8 +27,12 @@ ip -n "$ns" addr add 10.77.0.1/24 dev "$tap"
 ip -n "$ns" link set "$tap" up
 
 ip netns exec "$ns" "$keel_run" --target="$target" --net=tap:"$tap" --timeout=40 --stats \
-	"$image" 10.77.0.2/24 10.77.0.1 "$count" 30 </dev/null &
+	"$image" 10.77.0.2/24 10.77.0.1 "$count" $((count ? 30 : 2)) </dev/null &
 guest=$!
+if ((count == 0)); then
+	wait "$guest"
+	exit
+fi
 # One ping at a time until three were answered (a QEMU boot is slow,
 # a busy machine may lose one): at most 40 tries.
 answered=0
