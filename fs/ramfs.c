@@ -123,8 +123,13 @@ static void dir_add(struct vnode *dir, struct rdirent *e, struct vnode *vn)
 	*d->tail = e;
 	d->tail = &e->next;
 	d->nentries++;
+	/* A directory holds its parent, as Linux's dentries do: ".." from
+	 * a removed directory still leads somewhere. */
 	if (S_ISDIR(vn->mode)) {
 		dir->nlink++;
+		vfs_get(dir);
+		if (vn->parent)
+			vfs_put(vn->parent);
 		vn->parent = dir;
 	}
 	touch(dir, 1);
@@ -183,6 +188,7 @@ static int r_link(struct vnode *dir, const char *name, size_t len, struct vnode 
 
 static void r_destroy(struct vnode *vn)
 {
+	struct vnode *parent = S_ISDIR(vn->mode) ? vn->parent : NULL;
 	struct rnode *n = RN(vn);
 	size_t i;
 
@@ -192,6 +198,8 @@ static void r_destroy(struct vnode *vn)
 	kfree(n->pages);
 	kfree(n->target);
 	kfree(n);
+	if (parent)
+		vfs_put(parent);
 }
 
 static void drop_link(struct vnode *vn)

@@ -293,6 +293,23 @@ static void directories(void)
 	CHECK_EQ(chdir("/.."), 0);
 	CHECK_STR(getcwd(cwd, sizeof cwd), "/");
 
+	/* a cwd removed with its parent: nothing dangles */
+	CHECK_EQ(mkdir("/tmp/gone", 0755), 0);
+	CHECK_EQ(mkdir("/tmp/gone/cwd", 0755), 0);
+	CHECK_EQ(chdir("/tmp/gone/cwd"), 0);
+	CHECK_EQ(rmdir("/tmp/gone/cwd"), 0);
+	CHECK_EQ(rmdir("/tmp/gone"), 0);
+	CHECK(getcwd(cwd, sizeof cwd) == NULL && errno == ENOENT);
+	CHECK_ERR(open("f", O_WRONLY | O_CREAT, 0644), ENOENT);
+	CHECK_ERR(mkdir("sub", 0755), ENOENT);
+	CHECK_EQ(stat(".", &st), 0);
+	CHECK_EQ(st.st_nlink, 0);
+	CHECK_EQ(chdir(".."), 0); /* as Linux: the removed parent is still there */
+	CHECK(getcwd(cwd, sizeof cwd) == NULL && errno == ENOENT);
+	CHECK_EQ(chdir(".."), 0);
+	CHECK_STR(getcwd(cwd, sizeof cwd), "/tmp");
+	CHECK_EQ(chdir("/"), 0);
+
 	/* removing */
 	CHECK_ERR(rmdir("/tmp/d"), ENOTEMPTY);
 	CHECK_ERR(rmdir("/tmp/d/a"), ENOTDIR);
