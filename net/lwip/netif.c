@@ -113,10 +113,8 @@ static void fill_rx(struct netdev *d)
 	while (d->nrx < d->batch) {
 		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)d->frame_cap, PBUF_RAM);
 
-		if (!p) {
-			LINK_STATS_INC(link.memerr);
-			break;
-		}
+		if (!p)
+			break; /* counted when a frame finds no buffer */
 		d->rx[d->nrx++] = p;
 	}
 }
@@ -129,8 +127,25 @@ long netdev_rx(struct netif *nif)
 	long n;
 
 	fill_rx(d);
-	if (!d->nrx)
-		return 0; /* frames wait in the device until memory is back */
+	if (!d->nrx) {
+		/* lwIP's heap is spent: drop a batch, as a NIC without receive
+		 * buffers does. Leaving the frames in the device would keep
+		 * KEEL_EV_NET pending, and the poll loop would spin. The
+		 * frames may all land in one buffer: nobody reads them. */
+		static unsigned char scratch[1536 + 4];
+
+		for (i = 0; i < d->batch; i++)
+			f[i] = (struct keel_frame){ .data = scratch, .cap = sizeof scratch };
+		n = keel_platform->net_recv(d->dev, f, d->batch);
+#if LINK_STATS
+		if (n > 0) {
+			lwip_stats.link.recv += (STAT_COUNTER)n;
+			lwip_stats.link.memerr += (STAT_COUNTER)n;
+			lwip_stats.link.drop += (STAT_COUNTER)n;
+		}
+#endif
+		return n;
+	}
 	for (i = 0; i < d->nrx; i++)
 		f[i] = (struct keel_frame){ .data = d->rx[i]->payload, .cap = d->frame_cap };
 	n = keel_platform->net_recv(d->dev, f, d->nrx);

@@ -493,6 +493,24 @@ case_lwip_idle() {
 	fi
 }
 
+# lwIP's heap spent (the guest takes all of it for 3 seconds while 200
+# datagrams arrive): frames are dropped and counted, nothing spins or
+# breaks, and the echoes work again once the memory is back.
+guest lwip-starved all
+case_lwip_starved() {
+	if ! command -v ip >/dev/null || ! command -v ping >/dev/null || [[ ! -c /dev/net/tun ]]; then
+		skip_reason="skipped: needs ip(8), ping(8) and /dev/net/tun"
+		return
+	fi
+	limit=45
+	run_host tests/net/lwip-echo.sh "$KEEL_RUN" "$target" "$(image_path lwip-ping)" \
+		"$TB/tools" 10 hog
+	expect_ok
+	expect_out_line "hog: holding (5[01][0-9]) KiB of lwIP's heap"
+	expect_out_line "hog: released; ([1-9][0-9]*) frames dropped meanwhile"
+	expect_err_has "udp-echo: 10 of 10 echoed"
+}
+
 guest lwip-no-net all
 case_lwip_no_net() {
 	run lwip-ping 10.77.0.2/24 10.77.0.1 0 1

@@ -7,7 +7,10 @@
  * have passed; then prints lwIP's counters and exits 0, or 1 on a
  * timeout or with fewer than MIN datagrams echoed. With MIN 0 it only
  * idles until SECONDS have passed and checks that keel_net_poll kept
- * that deadline. tests/net/lwip-echo.sh drives it from a network
+ * that deadline. A datagram "hog" makes it take all of lwIP's heap
+ * for 3 seconds (taking back whatever lwIP frees meanwhile), then give
+ * it back: frames that arrive meanwhile are dropped, and the stack
+ * works again afterwards. tests/net/lwip-echo.sh drives it from a network
  * namespace.
  *
  *   lwip-ping A.B.C.D/N GW MIN SECONDS
@@ -19,13 +22,41 @@
 
 #include "check.h"
 
-static int echoed, bye;
+static int echoed, bye, hog_asked;
+
+/* ---- lwIP's heap taken away ---- */
+
+static struct pbuf *hog_list[4096];
+static int hog_n;
+
+static void hog_take(void)
+{
+	static const u16_t sizes[] = { 4096, 1024, 64 };
+	unsigned i;
+
+	for (i = 0; i < 3 && hog_n < 4096;) {
+		struct pbuf *p = pbuf_alloc(PBUF_RAW, sizes[i], PBUF_RAM);
+
+		if (p)
+			hog_list[hog_n++] = p;
+		else
+			i++;
+	}
+}
+
+static void hog_release(void)
+{
+	while (hog_n)
+		pbuf_free(hog_list[--hog_n]);
+}
 
 static void echo(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
 	/* before udp_sendto, which puts its header in front of p */
 	if (p->tot_len == 3 && !pbuf_memcmp(p, 0, "bye", 3))
 		bye = 1;
+	if (p->tot_len == 3 && !pbuf_memcmp(p, 0, "hog", 3))
+		hog_asked = 1;
 	if (udp_sendto(pcb, p, addr, port) == ERR_OK)
 		echoed++;
 	pbuf_free(p);
@@ -130,7 +161,8 @@ static void print_proto(const char *name, const struct stats_proto *s)
 int main(int argc, char **argv)
 {
 	struct udp_pcb *pcb;
-	uint64_t deadline;
+	uint64_t deadline, hog_until = 0;
+	STAT_COUNTER memerr0 = 0;
 	int want;
 
 	CHECK(argc == 5);
@@ -157,7 +189,28 @@ int main(int argc, char **argv)
 
 	deadline = keel_net_now() + (uint64_t)atoi(argv[4]) * 1000000000u;
 	while (!bye && keel_net_now() < deadline) {
-		long r = keel_net_poll(deadline);
+		long r;
+
+		if (hog_asked && !hog_until) {
+			hog_take();
+			hog_until = keel_net_now() + 3000000000u;
+			memerr0 = lwip_stats.link.memerr;
+			printf("hog: holding %u KiB of lwIP's heap\n",
+			       (unsigned)lwip_stats.mem.used / 1024);
+			fflush(stdout);
+		}
+		if (hog_until && hog_n) {
+			hog_take(); /* what lwIP freed since */
+			if (keel_net_now() >= hog_until) {
+				hog_release();
+				printf("hog: released; %u frames dropped meanwhile\n",
+				       (unsigned)(lwip_stats.link.memerr - memerr0));
+				fflush(stdout);
+			}
+		}
+		r = keel_net_poll(hog_n && hog_until < deadline ? hog_until : deadline);
+		if (!r && hog_n)
+			continue; /* the hog's deadline */
 
 		CHECK(r >= 0);
 		if (!r) /* only at the deadline */
