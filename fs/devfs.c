@@ -1,6 +1,7 @@
 /*
  * The device files under /dev: null, zero, full, random, urandom,
- * console, and stdin, stdout and stderr (the fds themselves), as character-device nodes in a ramfs of their own (like
+ * console, stdin, stdout and stderr (the fds themselves), and vda,
+ * vdb, ... for the block devices (fs/blkdev.c), as character-device nodes in a ramfs of their own (like
  * Linux's devtmpfs, other files may be created next to them). Above:
  * the vfs opens a node with the file_ops set here. Below: the
  * platform's entropy and console.
@@ -137,5 +138,5 @@ int devfs_populate(struct vnode *dir)
 		vn->priv = devices[i].priv;
 		vn->rdev = makedev(devices[i].major, devices[i].minor);
 	}
-	return 0;
+	return blkdev_populate(dir);
 }

@@ -280,7 +280,9 @@ SYSCALL_DEFINE3(writev, int, fd, const struct iovec *, iov, int, n)
 	return done;
 }
 
-SYSCALL_DEFINE3(ioctl, int, fd, unsigned long, req, void *, arg)
+/* The request is an unsigned int, as in the kernel: musl passes an int,
+ * which a long would sign-extend (every _IOR request has bit 31 set). */
+SYSCALL_DEFINE3(ioctl, int, fd, unsigned, req, void *, arg)
 {
 	struct file *f = fd_get(fd);
 

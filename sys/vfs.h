@@ -96,9 +96,14 @@ int vfs_allocate(struct vnode *vn, off_t off, off_t len, int keep_size);
 struct vnode *ramfs_new(dev_t dev);
 
 /* fs/devfs.c: fills dir (a fresh ramfs) with null, zero, full, random,
- * urandom, console, and stdin, stdout and stderr, whose nodes carry
- * devfs_fd_alias_ops: opening one duplicates fd 0, 1 or 2 (priv). */
+ * urandom, console, the block devices, and stdin, stdout and stderr,
+ * whose nodes carry devfs_fd_alias_ops: opening one duplicates fd 0, 1
+ * or 2 (priv). */
 int devfs_populate(struct vnode *dir);
 extern const struct file_ops devfs_fd_alias_ops;
+
+/* fs/blkdev.c: a node vda, vdb, ... in dir for each block device the
+ * platform has. */
+int blkdev_populate(struct vnode *dir);
 
 #endif

@@ -776,3 +776,21 @@ case_files_full() {
 	expect_out_line "filled [0-9]+ KiB"
 	expect_err_line "keel:   fs +peak +[0-9]{4,} KiB +now +[0-9]+ KiB"
 }
+
+# The disk behind --disk as the file /dev/vda: aligned and unaligned
+# reads and writes, the size ioctl, the end of the device; the host
+# file then holds what the guest wrote where it wrote it.
+guest files-blk all
+case_files_blk() {
+	local img=$W/files-blk.img
+	rm -f "$img"
+	truncate -s 1M "$img"
+	run --disk="$img" files blk 2048
+	expect_ok
+	[[ $(tail -c +1001 "$img" | head -c 5) == hello ]] ||
+		note_fail "the disk file lacks 'hello' at byte 1000"
+	[[ $(tail -c +40961 "$img" | head -c 1) == A && $(tail -c +49152 "$img" | head -c 1) == P ]] ||
+		note_fail "the disk file lacks the aligned write at byte 40960"
+	[[ $(tail -c +70002 "$img" | head -c 3 | od -An -tu1 | tr -s ' ') == " 0 1 2" ]] ||
+		note_fail "the disk file lacks the unaligned write at byte 70001"
+}

@@ -6,6 +6,9 @@
  *
  *   files        the checks on ordinary files and directories
  *   files dev    /dev/null, zero, full, urandom, console
+ *   files blk N  /dev/vda, a disk of N sectors: aligned and unaligned
+ *                reads and writes, seeks, sizes (the runner checks the
+ *                host file)
  *   files full   fill the file system until ENOSPC (run under a small
  *                --mem): what was written before survives, and
  *                removing a file makes room again
@@ -18,6 +21,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -718,8 +723,60 @@ static void extras(void)
 	CHECK_EQ(unlink("/tmp/dst"), 0);
 }
 
+static void blockdev(unsigned long long sectors)
+{
+	static unsigned char big[100000], back[100000];
+	unsigned long long size = 0;
+	unsigned char buf[8192];
+	struct stat st;
+	int fd = open("/dev/vda", O_RDWR), i, same = 1;
+
+	CHECK(fd >= 0);
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK(S_ISBLK(st.st_mode));
+	CHECK_EQ(ioctl(fd, BLKGETSIZE64, &size), 0);
+	CHECK_EQ(size, sectors * 512);
+	CHECK_EQ(lseek(fd, 0, SEEK_END), sectors * 512);
+
+	/* unaligned: the sector around it keeps its other bytes */
+	CHECK_EQ(pwrite(fd, "hello", 5, 1000), 5);
+	CHECK_EQ(pread(fd, buf, 7, 999), 7);
+	CHECK(!memcmp(buf, "\0hello\0", 7));
+
+	/* aligned, through the file position */
+	for (i = 0; i < (int)sizeof buf; i++)
+		buf[i] = (unsigned char)(i / 512 + 'A');
+	CHECK_EQ(lseek(fd, 40960, SEEK_SET), 40960);
+	CHECK_EQ(write(fd, buf, sizeof buf), sizeof buf);
+	CHECK_EQ(lseek(fd, 40960, SEEK_SET), 40960);
+	memset(buf, 0, sizeof buf);
+	CHECK_EQ(read(fd, buf, sizeof buf), sizeof buf);
+	CHECK(buf[0] == 'A' && buf[8191] == 'P');
+
+	/* unaligned and larger than keel's bounce buffer */
+	for (i = 0; i < (int)sizeof big; i++)
+		big[i] = (unsigned char)(i % 251);
+	CHECK_EQ(pwrite(fd, big, sizeof big, 70001), sizeof big);
+	CHECK_EQ(pread(fd, back, sizeof back, 70001), sizeof back);
+	for (i = 0; i < (int)sizeof big; i++)
+		same &= big[i] == back[i];
+	CHECK(same);
+	CHECK_EQ(fsync(fd), 0);
+
+	/* the end of the device */
+	CHECK_EQ(pread(fd, buf, 10, sectors * 512), 0);
+	CHECK_ERR(pwrite(fd, "x", 1, sectors * 512), ENOSPC);
+	CHECK_EQ(pread(fd, buf, 10, sectors * 512 - 4), 4);
+	CHECK_EQ(close(fd), 0);
+	CHECK_ERR(open("/dev/vdb", O_RDONLY), ENOENT);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "blk")) {
+		blockdev(strtoull(argv[2], NULL, 10));
+		return done();
+	}
 	if (argc > 1 && !strcmp(argv[1], "dev")) {
 		devices();
 		return done();
