@@ -5,10 +5,13 @@
  * fsync (a flush request) and the BLK* size ioctls. Below: the
  * platform's batched block calls; waits go through time_wait.
  *
- * Sector-aligned transfers go straight between the caller's buffer and
- * the device, in requests of up to CHUNK bytes submitted as one batch;
- * unaligned ones go through a bounce buffer, a sector range at a time,
- * reading the edge sectors before writing them back.
+ * Whole sectors go straight between the caller's buffer and the
+ * device, in requests of up to CHUNK bytes submitted BATCH at a time;
+ * the partial sectors at either end of an unaligned transfer go
+ * through a sector on the stack (read, then changed and written back).
+ * Nothing is cached and nothing is shared between callers, so a thread
+ * waiting here leaves nothing half-done for another; two overlapping
+ * unaligned writes at once may still interleave their edge sectors.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +28,6 @@
 #define SECTOR 512
 #define CHUNK (1u << 20) /* bytes per request */
 #define BATCH 16	 /* requests per submit */
-#define BOUNCE (64 * 1024)
 
 #define BLKGETSIZE 0x1260
 #define BLKSSZGET 0x1268
@@ -128,7 +130,7 @@ static int dev_size(unsigned dev, uint64_t *bytes, int *ro)
 
 static ssize_t transfer(struct file *f, char *buf, size_t len, off_t off, int wr)
 {
-	static char bounce[BOUNCE] __attribute__((aligned(4096)));
+	enum keel_block_op op = wr ? KEEL_BLOCK_WRITE : KEEL_BLOCK_READ;
 	unsigned dev = dev_of(f);
 	uint64_t size;
 	size_t done = 0;
@@ -142,32 +144,28 @@ static ssize_t transfer(struct file *f, char *buf, size_t len, off_t off, int wr
 		return wr ? -ENOSPC : 0;
 	if (len > size - (uint64_t)off)
 		len = (size_t)(size - (uint64_t)off);
-	if (off % SECTOR == 0 && len % SECTOR == 0) {
-		r = aligned_io(dev, wr ? KEEL_BLOCK_WRITE : KEEL_BLOCK_READ, (uint64_t)off / SECTOR,
-			       buf, len);
-		return r ? r : (ssize_t)len;
-	}
 	while (done < len) {
-		uint64_t pos = (uint64_t)off + done, first = pos / SECTOR * SECTOR;
-		size_t in = (size_t)(pos - first), k = BOUNCE - in, span;
+		uint64_t pos = (uint64_t)off + done;
+		size_t in = (size_t)(pos % SECTOR), k;
 
-		if (k > len - done)
-			k = len - done;
-		span = (in + k + SECTOR - 1) / SECTOR * SECTOR;
-		/* Reads, and writes that cover only part of an edge sector,
-		 * need the sectors' current contents first. */
-		if (!wr || in || (in + k) % SECTOR) {
-			r = aligned_io(dev, KEEL_BLOCK_READ, first / SECTOR, bounce, span);
-			if (r)
+		if (in || len - done < SECTOR) { /* part of one sector */
+			char sec[SECTOR];
+
+			k = SECTOR - in < len - done ? SECTOR - in : len - done;
+			if ((r = aligned_io(dev, KEEL_BLOCK_READ, pos / SECTOR, sec, SECTOR)))
 				goto fail;
-		}
-		if (wr) {
-			memcpy(bounce + in, buf + done, k);
-			r = aligned_io(dev, KEEL_BLOCK_WRITE, first / SECTOR, bounce, span);
-			if (r)
-				goto fail;
+			if (wr) {
+				memcpy(sec + in, buf + done, k);
+				if ((r = aligned_io(dev, KEEL_BLOCK_WRITE, pos / SECTOR, sec,
+						    SECTOR)))
+					goto fail;
+			} else {
+				memcpy(buf + done, sec + in, k);
+			}
 		} else {
-			memcpy(buf + done, bounce + in, k);
+			k = (len - done) / SECTOR * SECTOR;
+			if ((r = aligned_io(dev, op, pos / SECTOR, buf + done, k)))
+				goto fail;
 		}
 		done += k;
 	}
