@@ -255,6 +255,8 @@ fi
 # built with the sanitizers so that a stray read is a failure.
 declare -A unit_links=(
 	[mm]=sys/mm.c
+	[kmem]="sys/mm.c sys/kmem.c"
+	[ramfs]="sys/mm.c sys/kmem.c fs/ramfs.c"
 	[dispatch]=sys/dispatch.c
 	[log]=sys/log.c
 	[options]=monitor/options.c
