@@ -21,6 +21,7 @@ static struct {
 	size_t npages;  /* allocatable pages */
 	uint8_t *map;
 	size_t nfree;
+	size_t hi; /* every page from hi up is allocated: mm_alloc starts below */
 	struct mm_stats st;
 } mm;
 
@@ -60,6 +61,7 @@ int mm_init(uintptr_t base, size_t len, size_t budget, size_t image_bytes,
 	mm.base = base + mapsz * PAGE;
 	mm.npages = total - mapsz;
 	mm.nfree = mm.npages;
+	mm.hi = mm.npages;
 	memset(mm.map, 0, mm.npages);
 	mm.st.budget = budget;
 	account(MM_IMAGE, (long)((image_bytes + PAGE - 1) / PAGE));
@@ -86,13 +88,19 @@ void *mm_alloc(size_t npages, enum mm_tag tag)
 
 	if (npages == 0 || npages > mm.nfree || tag == MM_FREE || tag >= MM_NTAGS)
 		return NULL;
-	for (i = mm.npages; i-- > 0;) {
+	/* Top down; pages taken one at a time (file data) would make this
+	 * quadratic without the hint. */
+	for (i = mm.hi; i-- > 0;) {
 		if (TAG(mm.map[i]) != MM_FREE) {
 			run = 0;
+			if (i + 1 == mm.hi)
+				mm.hi = i;
 			continue;
 		}
 		if (++run == npages) {
 			take(i, npages, tag);
+			if (i + npages == mm.hi)
+				mm.hi = i;
 			return (void *)(mm.base + i * PAGE);
 		}
 	}
@@ -125,6 +133,8 @@ size_t mm_free(void *p, size_t npages)
 		account(tag, -1);
 		mm.map[i] = MM_FREE | DIRTY;
 		freed++;
+		if (i >= mm.hi)
+			mm.hi = i + 1;
 	}
 	mm.nfree += freed;
 	return freed;

@@ -4,6 +4,7 @@
  */
 #include <stdint.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "../../sys/mm.h"
 #include "unit.h"
@@ -316,6 +317,44 @@ TEST(churn_keeps_accounts)
 		CHECK_EQ(mm_free_pages(), 1023 - used);
 		CHECK_EQ(mm_stats()->used[MM_HEAP], used * PAGE);
 	}
+}
+
+/* Pages freed below the top are found again, highest first. */
+TEST(single_pages_refill_from_the_top)
+{
+	char *p[8], *q;
+	int i;
+
+	setup(16, 16 * PAGE, 0, 0);
+	for (i = 0; i < 8; i++)
+		p[i] = mm_alloc(1, MM_FS);
+	CHECK(p[7] < p[0]);
+	CHECK_EQ(mm_free(p[2], 1), 1);
+	CHECK_EQ(mm_free(p[5], 1), 1);
+	q = mm_alloc(1, MM_FS);
+	CHECK(q == p[2]);
+	q = mm_alloc(1, MM_FS);
+	CHECK(q == p[5]);
+	CHECK_EQ(mm_free(p[0], 1), 1); /* the very top */
+	q = mm_alloc(2, MM_FS);        /* no room for two up there */
+	CHECK(q != NULL && q < p[7]);
+	q = mm_alloc(1, MM_FS);
+	CHECK(q == p[0]);
+}
+
+/* Filling a large region a page at a time (as file data does) takes
+ * linear time: it used to rescan every taken page for each new one. */
+TEST(single_page_fill_is_linear)
+{
+	size_t n = 1 << 16, i;
+	struct timespec t0, t1;
+
+	setup(n + 64, (n + 64) * PAGE, 0, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		CHECK(mm_alloc(1, MM_FS) != NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 < 2.0);
 }
 
 UNIT_MAIN("mm")
