@@ -123,6 +123,56 @@ static const struct {
 	{ "stderr", &devfs_fd_alias_ops, (void *)2, 0666, 0, 0 },
 };
 
+/*
+ * The block devices' nodes are made on the first look into /dev, not at
+ * boot: asking a base for its block devices may start their drivers
+ * (on the PVH base, probing virtio-mmio registers at a VM exit each),
+ * and most programs never look. /dev's root has ramfs's ops with the
+ * calls that look or add wrapped.
+ */
+static const struct vnode_ops *fs_ops;
+static struct vnode_ops root_ops;
+static int disks_listed;
+
+static void list_disks(struct vnode *dir)
+{
+	if (!disks_listed) {
+		disks_listed = 1;
+		blkdev_populate(dir);
+	}
+}
+
+static struct vnode *root_lookup(struct vnode *dir, const char *name, size_t len)
+{
+	list_disks(dir);
+	return fs_ops->lookup(dir, name, len);
+}
+
+static int root_readdir(struct vnode *dir, off_t *pos, vfs_filldir_fn fill, void *ctx)
+{
+	list_disks(dir);
+	return fs_ops->readdir(dir, pos, fill, ctx);
+}
+
+static int root_create(struct vnode *dir, const char *name, size_t len, mode_t mode,
+		       const char *target, struct vnode **out)
+{
+	list_disks(dir);
+	return fs_ops->create(dir, name, len, mode, target, out);
+}
+
+static int root_link(struct vnode *dir, const char *name, size_t len, struct vnode *vn)
+{
+	list_disks(dir);
+	return fs_ops->link(dir, name, len, vn);
+}
+
+static int root_is_empty(struct vnode *dir)
+{
+	list_disks(dir);
+	return fs_ops->is_empty(dir);
+}
+
 int devfs_populate(struct vnode *dir)
 {
 	struct vnode *vn;
@@ -138,5 +188,13 @@ int devfs_populate(struct vnode *dir)
 		vn->priv = devices[i].priv;
 		vn->rdev = makedev(devices[i].major, devices[i].minor);
 	}
-	return blkdev_populate(dir);
+	fs_ops = dir->ops;
+	root_ops = *fs_ops;
+	root_ops.lookup = root_lookup;
+	root_ops.readdir = root_readdir;
+	root_ops.create = root_create;
+	root_ops.link = root_link;
+	root_ops.is_empty = root_is_empty;
+	dir->ops = &root_ops;
+	return 0;
 }

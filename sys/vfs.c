@@ -772,7 +772,7 @@ static long rename_at(int odirfd, const char *opath, int ndirfd, const char *npa
 		return -ENOTDIR;
 	if (is_mount(o.vn) || (n.vn && is_mount(n.vn)))
 		return -EBUSY;
-	if (o.dir->ops != n.dir->ops || o.dir->dev != n.dir->dev)
+	if (o.dir->dev != n.dir->dev) /* one st_dev per file system */
 		return -EXDEV;
 	if (n.vn == o.vn)
 		return 0; /* POSIX: two names of one file, nothing to do */
@@ -833,7 +833,7 @@ static long link_at(int odirfd, const char *opath, int ndirfd, const char *npath
 		return -EEXIST;
 	if (n.dirslash)
 		return -ENOENT;
-	if (n.dir->ops != vn->ops || n.dir->dev != vn->dev)
+	if (n.dir->dev != vn->dev)
 		return -EXDEV;
 	if (n.dir->nlink == 0 || vn->nlink == 0)
 		return -ENOENT;
