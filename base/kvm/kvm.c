@@ -181,6 +181,7 @@ static int net_ready(unsigned dev)
 		return -ENODEV;
 	if (net_state == 0) {
 		net.notify = net_kick;
+		memcpy(net.mac, boot->devs[net_index].mac, 6);
 		r = vnet_init(&net, 128);
 		if (!r)
 			r = queue_setup(net_index, 0, &net.rx);
@@ -199,9 +200,7 @@ static int net_info(unsigned dev, struct keel_net_info *info)
 
 	if (r)
 		return r;
-	memcpy(info->mac, boot->devs[net_index].mac, 6);
-	info->mtu = boot->devs[net_index].mtu;
-	info->max_batch = net.tx.num;
+	vnet_info(&net, info);
 	return 0;
 }
 
@@ -252,14 +251,7 @@ static int blk_ready(unsigned dev)
 			blk.sectors = d->sectors;
 			blk.read_only = !!(d->flags & KVM_DEV_READ_ONLY);
 			blk.notify = blk_kick;
-			blk.q.event_idx = 1;
-			hc->a[0] = (uint64_t)blk_index;
-			hc->a[1] = 0;
-			hc->a[2] = blk.q.num;
-			hc->a[3] = (uintptr_t)blk.q.desc;
-			hc->a[4] = (uintptr_t)blk.q.avail;
-			hc->a[5] = (uintptr_t)blk.q.used;
-			blk_state = (int)hcall(KVM_PORT_QUEUE);
+			blk_state = queue_setup(blk_index, 0, &blk.q);
 		}
 		blk_state = blk_state ? blk_state : 1;
 	}
@@ -272,9 +264,7 @@ static int block_info(unsigned dev, struct keel_block_info *info)
 
 	if (r)
 		return r;
-	info->sectors = blk.sectors;
-	info->max_batch = blk.q.num / 3;
-	info->read_only = blk.read_only;
+	vblk_info(&blk, info);
 	return 0;
 }
 

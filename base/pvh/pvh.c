@@ -372,9 +372,7 @@ static int block_info(unsigned dev, struct keel_block_info *info)
 
 	if (r)
 		return r;
-	info->sectors = blk.sectors;
-	info->max_batch = blk.q.num / 3;
-	info->read_only = blk.read_only;
+	vblk_info(&blk, info);
 	return 0;
 }
 
@@ -420,9 +418,7 @@ static int net_info(unsigned dev, struct keel_net_info *info)
 
 	if (r)
 		return r;
-	memcpy(info->mac, net.mac, 6);
-	info->mtu = VNET_MTU;
-	info->max_batch = net.tx.num;
+	vnet_info(&net, info);
 	return 0;
 }
 

@@ -18,6 +18,13 @@ int vblk_init(struct vblk *b, unsigned num)
 	return b->slots ? 0 : -ENOMEM;
 }
 
+void vblk_info(const struct vblk *b, struct keel_block_info *info)
+{
+	info->sectors = b->sectors;
+	info->max_batch = b->q.num / 3; /* three descriptors a request */
+	info->read_only = b->read_only;
+}
+
 long vblk_submit(struct vblk *b, struct keel_block_req **reqs, unsigned n)
 {
 	unsigned i;

@@ -36,6 +36,7 @@ struct vblk {
 
 /* Rings and slots from the budget; the transport then publishes q. */
 int vblk_init(struct vblk *b, unsigned num);
+void vblk_info(const struct vblk *b, struct keel_block_info *info);
 long vblk_submit(struct vblk *b, struct keel_block_req **reqs, unsigned n);
 long vblk_complete(struct vblk *b, struct keel_block_req **reqs, unsigned n);
 

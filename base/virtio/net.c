@@ -38,6 +38,13 @@ void vnet_start(struct vnet *n)
 		n->notify(n, 0);
 }
 
+void vnet_info(const struct vnet *n, struct keel_net_info *info)
+{
+	memcpy(info->mac, n->mac, 6);
+	info->mtu = VNET_MTU;
+	info->max_batch = n->tx.num;
+}
+
 long vnet_send(struct vnet *n, const struct keel_frame *f, unsigned count)
 {
 	unsigned i;

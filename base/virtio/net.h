@@ -27,6 +27,7 @@ int vnet_init(struct vnet *n, unsigned num);
 /* Offers every receive buffer to the device (after the transport set
  * the queues up). */
 void vnet_start(struct vnet *n);
+void vnet_info(const struct vnet *n, struct keel_net_info *info);
 long vnet_send(struct vnet *n, const struct keel_frame *f, unsigned count);
 long vnet_recv(struct vnet *n, struct keel_frame *f, unsigned count);
 int vnet_pending(struct vnet *n);
