@@ -293,6 +293,12 @@ SYSCALL_DEFINE3(ioctl, int, fd, unsigned, req, void *, arg)
 	case FIONCLEX:
 		cloexec[fd] = req == FIOCLEX;
 		return 0;
+	case FIONBIO:
+		if (*(int *)arg)
+			f->flags |= O_NONBLOCK;
+		else
+			f->flags &= ~O_NONBLOCK;
+		return 0;
 	}
 	return f->ops->ioctl ? f->ops->ioctl(f, req, arg) : -ENOTTY;
 }

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -344,7 +345,19 @@ static int node_sync(struct file *f)
 	return 0;
 }
 
+static long reg_ioctl(struct file *f, unsigned long req, void *arg)
+{
+	if (req != FIONREAD)
+		return -ENOTTY;
+	*(int *)arg =
+		f->pos < f->vn->size
+			? (int)(f->vn->size - f->pos < INT_MAX ? f->vn->size - f->pos : INT_MAX)
+			: 0;
+	return 0;
+}
+
 static const struct file_ops reg_ops = {
+	.ioctl = reg_ioctl,
 	.read = reg_read,
 	.write = reg_write,
 	.pread = reg_pread,

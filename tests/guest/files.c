@@ -163,6 +163,7 @@ static void sparse(void)
 static void append_and_fcntl(void)
 {
 	int fd, fd2, fl;
+	char buf[64];
 
 	write_file("/tmp/log", "one\n");
 	fd = open("/tmp/log", O_WRONLY | O_APPEND);
@@ -176,7 +177,16 @@ static void append_and_fcntl(void)
 	CHECK_EQ(write(fd, "ONE\n", 4), 4);
 	CHECK_EQ(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
 	CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	fl = 0;
+	CHECK_EQ(ioctl(fd, FIONBIO, &fl), 0);
+	CHECK(!(fcntl(fd, F_GETFL) & O_NONBLOCK));
 	CHECK_STR(read_file("/tmp/log"), "ONE\ntwo\n");
+	fd2 = open("/tmp/log", O_RDONLY);
+	CHECK_EQ(lseek(fd2, 3, SEEK_SET), 3);
+	CHECK_EQ(ioctl(fd2, FIONREAD, &fl), 0);
+	CHECK_EQ(fl, 5);
+	CHECK_ERR(ioctl(fd2, TIOCGWINSZ, buf), ENOTTY);
+	CHECK_EQ(close(fd2), 0);
 
 	/* close-on-exec and dup */
 	CHECK_EQ(fcntl(fd, F_GETFD), 0);
