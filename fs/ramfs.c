@@ -337,6 +337,8 @@ static ssize_t r_write(struct vnode *vn, const void *buf, size_t len, off_t off)
 
 	if (off >= RAMFS_MAX_SIZE)
 		return -EFBIG;
+	if (!len)
+		return 0;
 	if (len > (size_t)(RAMFS_MAX_SIZE - off))
 		len = (size_t)(RAMFS_MAX_SIZE - off);
 	while (done < len) {

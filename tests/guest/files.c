@@ -65,6 +65,7 @@ static void basics(void)
 
 	fd = open("/tmp/a", O_RDWR | O_CREAT | O_EXCL, 0666);
 	CHECK(fd >= 3);
+	CHECK_EQ(write(fd, "", 0), 0); /* nothing to write is no error */
 	CHECK_EQ(write(fd, "hello, ", 7), 7);
 	CHECK_EQ(write(fd, "world", 5), 5);
 	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 12);
