@@ -22,6 +22,10 @@
 #           read()ing the same file in 64 KiB pieces on the host; the page
 #           cache holds the file for both (bench/blkread.c, built both
 #           ways). MB/s = 10^6 bytes/s, timed inside each program.
+#  files    a 64 MiB file written in 64 KiB write()s and read back in
+#           64 KiB read()s on keel's ramfs (/tmp) on kvm, linux and qemu,
+#           divided by the same program on the host's tmpfs (/dev/shm)
+#           (bench/fileio.c, built both ways). MB/s, timed inside.
 #
 # Prints the tables and writes bench/results/<date>-<label>.md and
 # bench/results/latest.json (a --quick run writes build/bench/quick.md
@@ -33,7 +37,8 @@
 # Environment: SYSCALL_N (iterations per timed loop, default 1000000),
 # HELLO_RUNS (default 2000), QEMU_RUNS (default 60), STATS_RUNS
 # (default 21), BLOCK_ROUNDS (default 9), BLOCK_PASSES (default 5),
-# BENCH_LABEL (default kvm).
+# FILE_ROUNDS (default 5), FILE_PASSES (default 5), BENCH_LABEL
+# (default kvm).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -51,13 +56,16 @@ qemu_warmup=3
 stats_runs=${STATS_RUNS:-21}
 block_rounds=${BLOCK_ROUNDS:-9} # processes of each kind, alternated
 block_passes=${BLOCK_PASSES:-5} # timed passes over the file in each
+file_rounds=${FILE_ROUNDS:-5}   # processes of each kind, alternated
+file_passes=${FILE_PASSES:-5}   # timed write+read passes in each
 quick=0
 
 for a in "$@"; do
 	case $a in
 	--quick)
 		quick=1 syscall_n=200000 syscall_rounds=3 hello_runs=200 hello_warmup=10
-		qemu_runs=3 qemu_warmup=1 stats_runs=3 block_rounds=2 block_passes=2 ;;
+		qemu_runs=3 qemu_warmup=1 stats_runs=3 block_rounds=2 block_passes=2
+		file_rounds=2 file_passes=2 ;;
 	--label=*) label=${a#--label=} ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -86,6 +94,8 @@ musl-gcc -static -O2 -Wall -o "$out/syscall-musl" bench/syscall.c
 musl-gcc -static -O2 -Wall -o "$out/hello-musl" apps/hello/hello.c
 $B/bin/keel-cc -O2 -Wall -o "$out/blkread-keel" bench/blkread.c
 musl-gcc -static -O2 -Wall -o "$out/blkread-musl" bench/blkread.c
+$B/bin/keel-cc -O2 -Wall -o "$out/fileio-keel" bench/fileio.c
+musl-gcc -static -O2 -Wall -o "$out/fileio-musl" bench/fileio.c
 gcc -static -O2 -Wall -o "$out/hello-glibc" apps/hello/hello.c
 
 # Both syscall programs must really be what they claim: keel's calls
@@ -304,6 +314,35 @@ if [ $kvm = 1 ]; then
 		sed -n 's/^keel-run: kvm: disk: \(.*\)$/\1/p')
 fi
 
+# --- files: a 64 MiB file written and read back, ramfs against tmpfs ---
+# The host's side runs on /dev/shm (tmpfs); keel's on its ramfs at /tmp,
+# under --mem=256M. Processes alternate: host, kvm, linux, qemu.
+[ -d /dev/shm ] && [ -w /dev/shm ] || die "files: /dev/shm (the host's tmpfs) is not writable"
+file_targets=("${blk_targets[@]}")
+echo "bench: files: 64 MiB written and read in 64 KiB pieces: $file_rounds processes of each (${file_targets[*]}), $file_passes timed passes each"
+for t in "${file_targets[@]}"; do : >"$out/file-$t.txt"; done
+for ((i = 0; i < file_rounds; i++)); do
+	for t in "${file_targets[@]}"; do
+		if [ "$t" = host ]; then
+			"$out/fileio-musl" "$file_passes" /dev/shm >>"$out/file-$t.txt" ||
+				die "fileio on the host failed"
+		else
+			$B/bin/keel-run --target="$t" --mem=256M "$out/fileio-keel" "$file_passes" /tmp \
+				</dev/null >>"$out/file-$t.txt" || die "fileio on --target=$t failed"
+		fi
+	done
+done
+nsums=$(for t in "${file_targets[@]}"; do cut -d' ' -f1,4 "$out/file-$t.txt"; done | sort -u | wc -l)
+[ "$nsums" = 1 ] || die "files: the programs did not all read back the same data ($nsums different sums)"
+file_mbps() { awk -v c="$2" '{ printf "%.1f\n", $1 / $c * 1000 }' "$out/file-$1.txt" | median; }
+declare -A fw fr
+for t in "${file_targets[@]}"; do
+	fw[$t]=$(file_mbps "$t" 2)
+	fr[$t]=$(file_mbps "$t" 3)
+done
+fw_ratio() { awk -v a="$1" -v b="${fw[host]}" 'BEGIN { printf "%.3f", a / b }'; }
+fr_ratio() { awk -v a="$1" -v b="${fr[host]}" 'BEGIN { printf "%.3f", a / b }'; }
+
 # --- report ------------------------------------------------------------
 verdict() { # ratio goal
 	awk -v r="$1" -v g="$2" 'BEGIN {
@@ -353,6 +392,22 @@ EOF
 	for t in kvm linux qemu; do
 		[ -n "${blk[$t]:-}" ] || continue
 		echo "| block read on \`--target=$t\`: 64 MiB file, 64 KiB requests in batches of 32, MB/s (median; ratio = keel ÷ host) | ${blk[$t]} | ${blk[host]} (static musl read(), 64 KiB) | $(blk_ratio "${blk[$t]}") | — | |"
+	done
+	for t in kvm linux qemu; do
+		[ -n "${fw[$t]:-}" ] || continue
+		echo "| file write on \`--target=$t\`: 64 MiB in 64 KiB write()s to ramfs, MB/s (median; ratio = keel ÷ host) | ${fw[$t]} | ${fw[host]} (static musl, host tmpfs) | $(fw_ratio "${fw[$t]}") | — | |"
+		echo "| file read on \`--target=$t\`: the same 64 MiB back in 64 KiB read()s, MB/s | ${fr[$t]} | ${fr[host]} (static musl, host tmpfs) | $(fr_ratio "${fr[$t]}") | — | |"
+	done
+)
+filetable=$(
+	echo "| program (64 MiB file, 64 KiB pieces) | write MB/s | read MB/s | write ÷ host | read ÷ host |"
+	echo "| --- | ---: | ---: | ---: | ---: |"
+	for t in "${file_targets[@]}"; do
+		case $t in
+		host) what="static musl program on the host's tmpfs, /dev/shm (the anchor)" ;;
+		*) what="\`keel-run --target=$t --mem=256M\`: keel's ramfs, /tmp" ;;
+		esac
+		echo "| $what | ${fw[$t]} | ${fr[$t]} | $(fw_ratio "${fw[$t]}") | $(fr_ratio "${fr[$t]}") |"
 	done
 )
 blocktable=$(
@@ -444,6 +499,8 @@ echo "$phases"
 echo
 echo "$blocktable"
 echo
+echo "$filetable"
+echo
 
 if [ $quick = 1 ]; then
 	md=$out/quick.md json=$out/quick.json
@@ -502,6 +559,17 @@ passes were checked to read the same bytes.${blk_stats:+ On kvm, one run
 (an untimed and a timed pass) with --stats: $blk_stats.}
 
 $blocktable
+
+Files: bench/fileio.c writes a 64 MiB file in 64 KiB \`write()\`s (each piece
+stamped with its offset), seeks back and reads it in 64 KiB \`read()\`s,
+closes and unlinks it; built with keel-cc it runs on keel's ramfs (/tmp,
+under --mem=256M, so its pages come from the budget as it writes), built
+with musl-gcc -static on the host's tmpfs (/dev/shm). Write time includes
+the open; read time the seek. $file_rounds processes of each kind, alternated;
+each makes one untimed pass and $file_passes timed ones; medians over all timed
+passes. All passes were checked to read back the same data.
+
+$filetable
 EOF
 
 jnum() { [ -n "${1:-}" ] && echo "$1" || echo null; }
@@ -546,6 +614,12 @@ fi)
     "host_read_mbps": ${blk[host]}, "kvm_mbps": $(jnum "${blk[kvm]:-}"), "linux_mbps": $(jnum "${blk[linux]:-}"), "qemu_mbps": $(jnum "${blk[qemu]:-}"),
     "kvm_ratio": $([ -n "${blk[kvm]:-}" ] && blk_ratio "${blk[kvm]}" || echo null), "linux_ratio": $(blk_ratio "${blk[linux]}"), "qemu_ratio": $([ -n "${blk[qemu]:-}" ] && blk_ratio "${blk[qemu]}" || echo null),
     "kvm_disk_stats": $([ -n "${blk_stats:-}" ] && echo "\"$blk_stats\"" || echo null) },
+  "files": { "file_mib": 64, "piece_kib": 64, "processes": $file_rounds, "passes_per_process": $file_passes, "statistic": "median", "unit": "MB/s", "anchor": "host tmpfs (/dev/shm)",
+    "host_write_mbps": ${fw[host]}, "host_read_mbps": ${fr[host]},
+    "kvm_write_mbps": $(jnum "${fw[kvm]:-}"), "kvm_read_mbps": $(jnum "${fr[kvm]:-}"),
+    "linux_write_mbps": $(jnum "${fw[linux]:-}"), "linux_read_mbps": $(jnum "${fr[linux]:-}"),
+    "qemu_write_mbps": $(jnum "${fw[qemu]:-}"), "qemu_read_mbps": $(jnum "${fr[qemu]:-}"),
+    "linux_write_ratio": $(fw_ratio "${fw[linux]}"), "linux_read_ratio": $(fr_ratio "${fr[linux]}") },
   "report": "$md"
 }
 EOF
