@@ -757,6 +757,7 @@ case_files() {
 	run files
 	expect_ok
 	expect_err_empty
+	expect_out_has "0123" # sendfile from a file to the console
 }
 
 guest files-dev all

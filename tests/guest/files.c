@@ -723,6 +723,29 @@ static void extras(void)
 	CHECK_EQ(close(in), 0);
 	CHECK_EQ(close(out), 0);
 
+	/* sendfile to the console, as cat-like programs do */
+	in = open("/tmp/src", O_RDONLY);
+	CHECK_EQ(sendfile(1, in, NULL, 4), 4);
+	CHECK_EQ(write(1, "\n", 1), 1);
+	CHECK_EQ(close(in), 0);
+
+	/* the fd table fills up: EMFILE, and every fd closes again */
+	{
+		static int fds[1100];
+		int n = 0, k;
+
+		while ((k = open("/tmp/src", O_RDONLY)) >= 0)
+			fds[n++] = k;
+		CHECK_EQ(errno, EMFILE);
+		CHECK(n > 1000 && n < 1024);
+		CHECK_ERR(dup(0), EMFILE);
+		while (n)
+			CHECK_EQ(close(fds[--n]), 0);
+		CHECK_EQ(dup2(0, 1023), 1023);
+		CHECK_ERR(dup2(0, 1024), EBADF);
+		CHECK_EQ(close(1023), 0);
+	}
+
 	CHECK_EQ(mknod("/tmp/node", S_IFREG | 0600, 0), 0);
 	CHECK_EQ(stat("/tmp/node", &st), 0);
 	CHECK(S_ISREG(st.st_mode) && st.st_size == 0);
