@@ -428,16 +428,68 @@ static const struct file_ops path_ops = { 0 };
 	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC | O_DIRECT | O_NOATIME |             \
 	 O_LARGEFILE | O_PATH)
 
+/* An open file on vn, at the lowest free fd. */
+static long open_node(struct vnode *vn, const struct file_ops *ops, int flags)
+{
+	struct file *f = file_alloc(ops, flags & KEPT_FLAGS);
+	int fd;
+
+	if (!f)
+		return -ENOMEM;
+	f->vn = vn;
+	vfs_get(vn);
+	if (ops == vn->fops)
+		f->priv = vn->priv;
+	fd = fd_install(f, flags & O_CLOEXEC);
+	if (fd < 0) {
+		vfs_put(vn);
+		kfree(f);
+	}
+	return fd;
+}
+
+/* O_TMPFILE: a regular file with no name in directory path, made by
+ * creating and unlinking a name while a reference holds the node. */
+static long open_tmpfile(int dirfd, const char *path, int flags, mode_t mode)
+{
+	static unsigned seq;
+	struct vnode *dir, *vn;
+	char name[32];
+	long fd;
+	int r, len;
+
+	if ((flags & O_ACCMODE) == O_RDONLY)
+		return -EINVAL;
+	if ((r = resolve_node(dirfd, path, W_FOLLOW, &dir)))
+		return r;
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	if (dir->nlink == 0)
+		return -ENOENT;
+	do
+		len = ksnprintf(name, sizeof name, ".keel-tmpfile.%u", ++seq);
+	while (dir->ops->lookup(dir, name, (size_t)len));
+	r = dir->ops->create(dir, name, (size_t)len, S_IFREG | (mode & 07777 & ~umask_bits), NULL,
+			     &vn);
+	if (r)
+		return r;
+	vfs_get(vn);
+	dir->ops->unlink(dir, name, (size_t)len);
+	vn->linkable = !(flags & O_EXCL);
+	fd = open_node(vn, &reg_ops, flags);
+	vfs_put(vn); /* the open file holds it now, or nothing does */
+	return fd;
+}
+
 static long open_at(int dirfd, const char *path, int flags, mode_t mode)
 {
 	const struct file_ops *ops;
 	struct vnode *vn;
 	struct walk w;
-	struct file *f;
-	int r, fd, acc = flags & O_ACCMODE, created = 0;
+	int r, acc = flags & O_ACCMODE, created = 0;
 
 	if ((flags & O_TMPFILE) == O_TMPFILE)
-		return -EOPNOTSUPP;
+		return open_tmpfile(dirfd, path, flags, mode);
 	if (acc == 3)
 		return -EINVAL;
 	r = resolve(dirfd, path,
@@ -487,19 +539,7 @@ static long open_at(int dirfd, const char *path, int flags, mode_t mode)
 	if ((flags & O_TRUNC) && S_ISREG(vn->mode) && acc != O_RDONLY && !created && vn->size &&
 	    !(flags & O_PATH) && (r = vn->ops->truncate(vn, 0)))
 		return r;
-	f = file_alloc(ops, flags & KEPT_FLAGS);
-	if (!f)
-		return -ENOMEM;
-	f->vn = vn;
-	vfs_get(vn);
-	if (ops == vn->fops)
-		f->priv = vn->priv;
-	fd = fd_install(f, flags & O_CLOEXEC);
-	if (fd < 0) {
-		vfs_put(vn);
-		kfree(f);
-	}
-	return fd;
+	return open_node(vn, ops, flags);
 }
 
 SYSCALL_DEFINE3(open, const char *, path, int, flags, mode_t, mode)
@@ -848,7 +888,7 @@ static long link_at(int odirfd, const char *opath, int ndirfd, const char *npath
 		return -ENOENT;
 	if (n.dir->dev != vn->dev)
 		return -EXDEV;
-	if (n.dir->nlink == 0 || vn->nlink == 0)
+	if (n.dir->nlink == 0 || (vn->nlink == 0 && !vn->linkable))
 		return -ENOENT;
 	return n.dir->ops->link(n.dir, n.name, n.len, vn);
 }

@@ -75,6 +75,7 @@ struct vnode {
 	blkcnt_t blocks; /* 512-byte units held */
 	struct timespec atime, mtime, ctime;
 	int refs;
+	int linkable;	       /* made by O_TMPFILE without O_EXCL: linkat may name it */
 	struct vnode *parent;  /* directories: for ".." (a reference) */
 	struct vnode *mounted; /* the root of the file system mounted here */
 	struct vnode *covered; /* a file system's root: where it is mounted */

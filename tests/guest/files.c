@@ -746,6 +746,34 @@ static void extras(void)
 		CHECK_EQ(close(1023), 0);
 	}
 
+	/* O_TMPFILE: a file without a name until linkat gives it one */
+	{
+		int t = open("/tmp", O_TMPFILE | O_RDWR, 0600), seen = 0;
+		struct dirent *de;
+		DIR *d;
+
+		CHECK(t >= 0);
+		CHECK_EQ(write(t, "unnamed", 7), 7);
+		CHECK_EQ(fstat(t, &st), 0);
+		CHECK(S_ISREG(st.st_mode) && st.st_nlink == 0 && st.st_size == 7);
+		d = opendir("/tmp");
+		while ((de = readdir(d)))
+			seen += strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+				strcmp(de->d_name, "src") && strcmp(de->d_name, "dst");
+		CHECK_EQ(closedir(d), 0);
+		CHECK_EQ(seen, 0);
+		CHECK_EQ(linkat(t, "", AT_FDCWD, "/tmp/named", AT_EMPTY_PATH), 0);
+		CHECK_STR(read_file("/tmp/named"), "unnamed");
+		CHECK_EQ(close(t), 0);
+		CHECK_EQ(unlink("/tmp/named"), 0);
+		t = open("/tmp", O_TMPFILE | O_RDWR | O_EXCL, 0600);
+		CHECK(t >= 0);
+		CHECK_ERR(linkat(t, "", AT_FDCWD, "/tmp/named", AT_EMPTY_PATH), ENOENT);
+		CHECK_EQ(close(t), 0);
+		CHECK_ERR(open("/tmp", O_TMPFILE | O_RDONLY, 0600), EINVAL);
+		CHECK_ERR(open("/tmp/src", O_TMPFILE | O_RDWR, 0600), ENOTDIR);
+	}
+
 	CHECK_EQ(mknod("/tmp/node", S_IFREG | 0600, 0), 0);
 	CHECK_EQ(stat("/tmp/node", &st), 0);
 	CHECK(S_ISREG(st.st_mode) && st.st_size == 0);
