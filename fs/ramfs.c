@@ -71,7 +71,7 @@ static struct rnode *node_new(dev_t dev, mode_t mode)
 	n->vn.ino = ++last_ino;
 	n->vn.dev = dev;
 	n->vn.nlink = S_ISDIR(mode) ? 2 : 1;
-	n->vn.atime = n->vn.mtime = n->vn.ctime = vfs_now();
+	n->vn.atime = n->vn.mtime = n->vn.ctime = n->vn.btime = vfs_now();
 	n->tail = &n->first;
 	n->next_pos = 2;
 	return n;
@@ -246,6 +246,42 @@ static int r_rename(struct vnode *odir, const char *oname, size_t olen, struct v
 	dir_add(ndir, ne, oe->vn);
 	touch(oe->vn, 0);
 	kfree(oe);
+	return 0;
+}
+
+/* A directory moving between parents: the link counts and the parent
+ * reference follow it. */
+static void reparent(struct vnode *vn, struct vnode *from, struct vnode *to)
+{
+	from->nlink--;
+	to->nlink++;
+	vfs_get(to);
+	vn->parent = to;
+	vfs_put(from);
+}
+
+static int r_exchange(struct vnode *odir, const char *oname, size_t olen, struct vnode *ndir,
+		      const char *nname, size_t nlen)
+{
+	struct rdirent **op = find(odir, oname, olen), **np = find(ndir, nname, nlen);
+	struct vnode *a, *b;
+
+	if (!op || !np)
+		return -ENOENT;
+	a = (*op)->vn;
+	b = (*np)->vn;
+	(*op)->vn = b;
+	(*np)->vn = a;
+	if (odir != ndir) {
+		if (S_ISDIR(a->mode))
+			reparent(a, odir, ndir);
+		if (S_ISDIR(b->mode))
+			reparent(b, ndir, odir);
+	}
+	touch(odir, 1);
+	touch(ndir, 1);
+	touch(a, 0);
+	touch(b, 0);
 	return 0;
 }
 
@@ -442,6 +478,7 @@ static const struct vnode_ops ramfs_ops = {
 	.link = r_link,
 	.unlink = r_unlink,
 	.rename = r_rename,
+	.exchange = r_exchange,
 	.readdir = r_readdir,
 	.is_empty = r_is_empty,
 	.read = r_read,

@@ -559,7 +559,9 @@ SYSCALL_DEFINE2(creat, const char *, path, mode_t, mode)
 
 /* ---- stat family ---- */
 
-static int stat_at(int dirfd, const char *path, struct stat *st, int atflags)
+/* Also says which node it was, when node is not NULL (NULL: a file
+ * without one, like the console). */
+static int stat_at(int dirfd, const char *path, struct stat *st, int atflags, struct vnode **node)
 {
 	struct vnode *vn;
 	struct file *f;
@@ -581,22 +583,24 @@ static int stat_at(int dirfd, const char *path, struct stat *st, int atflags)
 	}
 	if ((r = resolve_node(dirfd, path, flags, &vn)))
 		return r;
+	if (node)
+		*node = vn;
 	return vfs_stat(vn, st);
 }
 
 SYSCALL_DEFINE2(stat, const char *, path, struct stat *, st)
 {
-	return stat_at(AT_FDCWD, path, st, 0);
+	return stat_at(AT_FDCWD, path, st, 0, NULL);
 }
 
 SYSCALL_DEFINE2(lstat, const char *, path, struct stat *, st)
 {
-	return stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+	return stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW, NULL);
 }
 
 SYSCALL_DEFINE4(newfstatat, int, dirfd, const char *, path, struct stat *, st, int, flags)
 {
-	return stat_at(dirfd, path, st, flags);
+	return stat_at(dirfd, path, st, flags, NULL);
 }
 
 /* The kernel's struct statx (musl 1.2.3 has none). */
@@ -618,6 +622,7 @@ struct kstatx {
 };
 
 #define STATX_BASIC_STATS 0x7ffU
+#define STATX_BTIME 0x800U
 
 static struct statx_ts to_stx(struct timespec ts)
 {
@@ -627,13 +632,18 @@ static struct statx_ts to_stx(struct timespec ts)
 SYSCALL_DEFINE5(statx, int, dirfd, const char *, path, int, flags, unsigned, mask, struct kstatx *,
 		sx)
 {
+	struct vnode *vn = NULL;
 	struct stat st;
-	int r = stat_at(dirfd, path, &st, flags & ~(0x6000 /* AT_STATX_SYNC_TYPE */));
+	int r = stat_at(dirfd, path, &st, flags & ~(0x6000 /* AT_STATX_SYNC_TYPE */), &vn);
 
 	if (r)
 		return r;
 	memset(sx, 0, sizeof *sx);
 	sx->stx_mask = STATX_BASIC_STATS;
+	if (vn) {
+		sx->stx_mask |= STATX_BTIME;
+		sx->stx_btime = to_stx(vn->btime);
+	}
 	sx->stx_blksize = (uint32_t)st.st_blksize;
 	sx->stx_nlink = (uint32_t)st.st_nlink;
 	sx->stx_uid = st.st_uid;
@@ -803,15 +813,25 @@ SYSCALL_DEFINE3(unlinkat, int, dirfd, const char *, path, int, flags)
 }
 
 #define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+
+/* Whether directory v is dir or below it. */
+static int in_subtree(struct vnode *v, struct vnode *dir)
+{
+	for (; v != root; v = up(v))
+		if (v == dir)
+			return 1;
+	return v == dir;
+}
 
 static long rename_at(int odirfd, const char *opath, int ndirfd, const char *npath, unsigned flags)
 {
 	struct walk o, n;
-	struct vnode *v;
 	int r;
 
-	if (flags & ~RENAME_NOREPLACE)
-		return -EINVAL; /* RENAME_EXCHANGE, RENAME_WHITEOUT: not here */
+	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
+	    (flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == (RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL; /* RENAME_WHITEOUT: no overlays here */
 	if ((r = resolve(odirfd, opath, 0, &o)))
 		return r;
 	if (!o.vn)
@@ -829,6 +849,14 @@ static long rename_at(int odirfd, const char *opath, int ndirfd, const char *npa
 		return -EXDEV;
 	if (n.vn == o.vn)
 		return 0; /* POSIX: two names of one file, nothing to do */
+	if (flags & RENAME_EXCHANGE) {
+		if (!n.vn)
+			return -ENOENT;
+		if ((S_ISDIR(o.vn->mode) && in_subtree(n.dir, o.vn)) ||
+		    (S_ISDIR(n.vn->mode) && in_subtree(o.dir, n.vn)))
+			return -EINVAL;
+		return o.dir->ops->exchange(o.dir, o.name, o.len, n.dir, n.name, n.len);
+	}
 	if (n.vn) {
 		if (flags & RENAME_NOREPLACE)
 			return -EEXIST;
@@ -839,10 +867,8 @@ static long rename_at(int odirfd, const char *opath, int ndirfd, const char *npa
 		if (S_ISDIR(n.vn->mode) && !n.vn->ops->is_empty(n.vn))
 			return -ENOTEMPTY;
 	}
-	if (S_ISDIR(o.vn->mode))
-		for (v = n.dir; v != root; v = up(v))
-			if (v == o.vn)
-				return -EINVAL; /* into its own subtree */
+	if (S_ISDIR(o.vn->mode) && in_subtree(n.dir, o.vn))
+		return -EINVAL; /* into its own subtree */
 	if (n.dir->nlink == 0)
 		return -ENOENT;
 	return o.dir->ops->rename(o.dir, o.name, o.len, n.dir, n.name, n.len);

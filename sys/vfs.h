@@ -42,6 +42,9 @@ struct vnode_ops {
 	/* Moves odir/oname to ndir/nname, replacing what nname named. */
 	int (*rename)(struct vnode *odir, const char *oname, size_t olen, struct vnode *ndir,
 		      const char *nname, size_t nlen);
+	/* Swaps the nodes the two names name (RENAME_EXCHANGE). */
+	int (*exchange)(struct vnode *odir, const char *oname, size_t olen, struct vnode *ndir,
+			const char *nname, size_t nlen);
 	/* Entries from *pos on ("." and ".." first); *pos moves past each
 	 * entry fill took. 0 or -errno. */
 	int (*readdir)(struct vnode *dir, off_t *pos, vfs_filldir_fn fill, void *ctx);
@@ -72,8 +75,8 @@ struct vnode {
 	uid_t uid;
 	gid_t gid;
 	off_t size;
-	blkcnt_t blocks; /* 512-byte units held */
-	struct timespec atime, mtime, ctime;
+	blkcnt_t blocks;			    /* 512-byte units held */
+	struct timespec atime, mtime, ctime, btime; /* btime: made */
 	int refs;
 	int linkable;	       /* made by O_TMPFILE without O_EXCL: linkat may name it */
 	struct vnode *parent;  /* directories: for ".." (a reference) */

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -372,6 +373,46 @@ static void renames(void)
 	CHECK_STR(read_file("/tmp/renamed/moved"), "first");
 	CHECK_ERR(rename("/tmp/renamed", "/dev/renamed"), EXDEV);
 
+	/* RENAME_EXCHANGE: a file and a directory swap names across
+	 * directories (renameat2 through syscall(): musl 1.2.3 has no wrapper) */
+	{
+		char cwd[PATH_MAX];
+
+		CHECK_EQ(mkdir("/tmp/x1", 0755), 0);
+		CHECK_EQ(mkdir("/tmp/x2", 0755), 0);
+		write_file("/tmp/x1/f", "F");
+		CHECK_EQ(mkdir("/tmp/x2/d", 0755), 0);
+		write_file("/tmp/x2/d/in", "I");
+		CHECK_EQ(syscall(SYS_renameat2, AT_FDCWD, "/tmp/x1/f", AT_FDCWD, "/tmp/x2/d", 2),
+			 0);
+		CHECK_STR(read_file("/tmp/x2/d"), "F");
+		CHECK_STR(read_file("/tmp/x1/f/in"), "I");
+		CHECK_EQ(stat("/tmp/x1", &st), 0);
+		CHECK_EQ(st.st_nlink, 3);
+		CHECK_EQ(stat("/tmp/x2", &st), 0);
+		CHECK_EQ(st.st_nlink, 2);
+		CHECK_EQ(chdir("/tmp/x1/f/"), 0);
+		CHECK_STR(getcwd(cwd, sizeof cwd), "/tmp/x1/f");
+		CHECK_EQ(chdir(".."), 0);
+		CHECK_STR(getcwd(cwd, sizeof cwd), "/tmp/x1");
+		CHECK_EQ(chdir("/"), 0);
+		CHECK_ERR(syscall(SYS_renameat2, AT_FDCWD, "/tmp/x1/f", AT_FDCWD, "/tmp/x1/no", 2),
+			  ENOENT);
+		CHECK_ERR(syscall(SYS_renameat2, AT_FDCWD, "/tmp/x1/f", AT_FDCWD, "/tmp/x2/d", 3),
+			  EINVAL);
+		CHECK_ERR(
+			syscall(SYS_renameat2, AT_FDCWD, "/tmp/x1/f", AT_FDCWD, "/tmp/x1/f/in", 2),
+			EINVAL);
+		CHECK_EQ(syscall(SYS_renameat2, AT_FDCWD, "/tmp/x2/d", AT_FDCWD, "/tmp/x1/f/in", 1),
+			 -1);
+		CHECK_EQ(errno, EEXIST); /* RENAME_NOREPLACE */
+		CHECK_EQ(unlink("/tmp/x1/f/in"), 0);
+		CHECK_EQ(rmdir("/tmp/x1/f"), 0);
+		CHECK_EQ(unlink("/tmp/x2/d"), 0);
+		CHECK_EQ(rmdir("/tmp/x1"), 0);
+		CHECK_EQ(rmdir("/tmp/x2"), 0);
+	}
+
 	/* hard links */
 	CHECK_EQ(link("/tmp/renamed/moved", "/tmp/renamed/also"), 0);
 	CHECK_EQ(stat("/tmp/renamed/also", &st), 0);
@@ -524,6 +565,38 @@ static void metadata(void)
 	CHECK_ERR(access("/tmp/none", F_OK), ENOENT);
 	CHECK_EQ(faccessat(AT_FDCWD, "/tmp", X_OK, 0), 0);
 	CHECK_EQ(unlink("/tmp/m"), 0);
+
+	/* statx (through syscall(): musl 1.2.3 has no wrapper), with the
+	 * birth time */
+	{
+		struct {
+			uint32_t mask, blksize;
+			uint64_t attributes;
+			uint32_t nlink, uid, gid;
+			uint16_t mode, pad1;
+			uint64_t ino, size, blocks, attributes_mask;
+			struct {
+				int64_t sec;
+				uint32_t nsec;
+				int32_t pad;
+			} atime, btime, ctime, mtime;
+			uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+			uint64_t spare[14];
+		} sx;
+
+		write_file("/tmp/sx", "12345");
+		CHECK_EQ(stat("/tmp/sx", &st), 0);
+		CHECK_EQ(syscall(SYS_statx, AT_FDCWD, "/tmp/sx", 0, 0xfff, &sx), 0);
+		CHECK_EQ(sx.mask & 0x7ff, 0x7ff);
+		CHECK(sx.mask & 0x800);
+		CHECK_EQ(sx.size, 5);
+		CHECK_EQ(sx.ino, st.st_ino);
+		CHECK_EQ(sx.mode, st.st_mode);
+		CHECK_EQ(sx.mtime.sec, st.st_mtim.tv_sec);
+		CHECK(sx.btime.sec > 1600000000 && sx.btime.sec <= st.st_mtim.tv_sec);
+		CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "/tmp/none", 0, 0xfff, &sx), ENOENT);
+		CHECK_EQ(unlink("/tmp/sx"), 0);
+	}
 
 	CHECK_EQ(statfs("/", &sf), 0);
 	CHECK_EQ(sf.f_bsize, 4096);
