@@ -4,10 +4,7 @@
  * write the console and wait, and nothing else.
  */
 #include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/kvm.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,18 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "sandbox.h"
+#include <keel/seccomp.h>
 
-#define NR offsetof(struct seccomp_data, nr)
-#define ARCH offsetof(struct seccomp_data, arch)
-#define ARG_LO(i) offsetof(struct seccomp_data, args[i])
-#define ARG_HI(i) (offsetof(struct seccomp_data, args[i]) + 4)
-#define LOAD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
-#define JEQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
-#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
-#define ALLOW RET(SECCOMP_RET_ALLOW)
-#define TRAP RET(SECCOMP_RET_TRAP)
-#define ALLOW_NR(n) JEQ(n, 0, 1), ALLOW
+#include "sandbox.h"
 
 static void refused(int sig, siginfo_t *si, void *ctx)
 {
@@ -44,13 +32,8 @@ static void refused(int sig, siginfo_t *si, void *ctx)
 
 int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd)
 {
-	struct sock_filter f[] = {
-		LOAD(ARCH),
-		JEQ(AUDIT_ARCH_X86_64, 1, 0),
-		RET(SECCOMP_RET_KILL_PROCESS),
-		LOAD(NR),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
-		TRAP,
+	struct keel_sock_filter f[] = {
+		SECCOMP_HEAD,
 		ALLOW_NR(__NR_ppoll),
 		ALLOW_NR(__NR_clock_gettime),
 		ALLOW_NR(__NR_getrandom),
@@ -61,16 +44,9 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd)
 		ALLOW_NR(__NR_gettid),
 		ALLOW_NR(__NR_tgkill),
 		ALLOW_NR(__NR_rt_sigprocmask),
-		/* write(1, 2, the status pipe to the parent, the tap) */
-		JEQ(__NR_write, 0, 7),
-		LOAD(ARG_LO(0)),
-		JEQ(1, 3, 0),
-		JEQ(2, 2, 0),
-		JEQ((unsigned)report_fd, 1, 0),
-		JEQ((unsigned)tap_fd, 0, 1),
-		ALLOW,
-		TRAP,
-		/* writev to the same: musl's stdio writes stderr with writev */
+		/* write or writev (musl's stdio) to 1, 2, the status pipe to
+		 * the parent, the tap */
+		JEQ(__NR_write, 1, 0),
 		JEQ(__NR_writev, 0, 7),
 		LOAD(ARG_LO(0)),
 		JEQ(1, 3, 0),
@@ -106,14 +82,14 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd)
 		JEQ(KVM_GET_SREGS, 1, 0),
 		JEQ(KVM_SET_SREGS, 0, 6),
 		ALLOW,
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 3, 3, 0),
+		JGE(3, 3, 0),
 		LOAD(ARG_LO(1)),
 		JEQ(TIOCGWINSZ, 0, 1),
 		ALLOW,
 		TRAP,
 		TRAP,
 	};
-	struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+	struct keel_sock_fprog prog = { sizeof f / sizeof f[0], f };
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
@@ -122,7 +98,7 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd)
 	sigaction(SIGSYS, &sa, NULL);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
-	if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+	if (syscall(__NR_seccomp, KEEL_SECCOMP_SET_MODE_FILTER, 0, &prog))
 		return -errno;
 	return 0;
 }

@@ -12,55 +12,7 @@
 
 #include "host.h"
 
-/* The kernel's seccomp/BPF ABI (linux/filter.h, linux/seccomp.h). */
-struct sock_filter {
-	uint16_t code;
-	uint8_t jt, jf;
-	uint32_t k;
-};
-
-struct sock_fprog {
-	unsigned short len;
-	struct sock_filter *filter;
-};
-
-struct seccomp_data {
-	int nr;
-	uint32_t arch;
-	uint64_t instruction_pointer;
-	uint64_t args[6];
-};
-
-#define BPF_LD 0x00
-#define BPF_W 0x00
-#define BPF_ABS 0x20
-#define BPF_JMP 0x05
-#define BPF_JEQ 0x10
-#define BPF_JGE 0x30
-#define BPF_K 0x00
-#define BPF_RET 0x06
-#define BPF_STMT(code, k) { (uint16_t)(code), 0, 0, (k) }
-#define BPF_JUMP(code, k, jt, jf) { (uint16_t)(code), (jt), (jf), (k) }
-
-#define SECCOMP_SET_MODE_FILTER 1
-#define SECCOMP_RET_KILL_PROCESS 0x80000000U
-#define SECCOMP_RET_TRAP 0x00030000U
-#define SECCOMP_RET_ALLOW 0x7fff0000U
-#define AUDIT_ARCH_X86_64 0xc000003eU
-
-#define NR offsetof(struct seccomp_data, nr)
-#define ARCH offsetof(struct seccomp_data, arch)
-#define ARG_LO(i) offsetof(struct seccomp_data, args[i])
-#define ARG_HI(i) (offsetof(struct seccomp_data, args[i]) + 4)
-
-#define LOAD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
-#define JEQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
-#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
-#define ALLOW RET(SECCOMP_RET_ALLOW)
-#define TRAP RET(SECCOMP_RET_TRAP)
-
-/* if nr == n: allow */
-#define ALLOW_NR(n) JEQ(n, 0, 1), ALLOW
+#include <keel/seccomp.h>
 
 /* if nr == n: allow when arg0 (64-bit) is one of up to three fds */
 #define ALLOW_FD3(n, a, b, c)                                                   \
@@ -70,14 +22,8 @@ struct seccomp_data {
 #define DISK_FD 0xfffffffeU /* placeholders: no fd has these numbers */
 #define NET_FD 0xfffffffdU
 
-static struct sock_filter filter[] = {
-	LOAD(ARCH),
-	JEQ(AUDIT_ARCH_X86_64, 1, 0),
-	RET(SECCOMP_RET_KILL_PROCESS),
-	LOAD(NR),
-	/* x32 numbers have bit 30 set; never ours. */
-	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
-	TRAP,
+static struct keel_sock_filter filter[] = {
+	SECCOMP_HEAD,
 	ALLOW_NR(HOST_clock_gettime),
 	ALLOW_NR(HOST_ppoll),
 	ALLOW_NR(HOST_exit_group),
@@ -110,7 +56,7 @@ static struct sock_filter filter[] = {
 	LOAD(ARG_HI(0)),
 	JEQ(0, 0, 5),
 	LOAD(ARG_LO(0)),
-	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 3, 3, 0),
+	JGE(3, 3, 0),
 	LOAD(ARG_LO(1)),
 	JEQ(TIOCGWINSZ, 0, 1),
 	ALLOW,
@@ -119,7 +65,7 @@ static struct sock_filter filter[] = {
 
 void linux_seccomp_install(void)
 {
-	struct sock_fprog prog = { sizeof filter / sizeof filter[0], filter };
+	struct keel_sock_fprog prog = { sizeof filter / sizeof filter[0], filter };
 	unsigned i;
 	long r;
 
@@ -130,9 +76,9 @@ void linux_seccomp_install(void)
 			filter[i].k = (uint32_t)linux_net_fd;
 	}
 
-	r = host_syscall(HOST_prctl, 38 /* PR_SET_NO_NEW_PRIVS */, 1, 0, 0, 0);
+	r = host_syscall(HOST_prctl, KEEL_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (r == 0)
-		r = host_syscall(HOST_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+		r = host_syscall(HOST_seccomp, KEEL_SECCOMP_SET_MODE_FILTER, 0, &prog);
 	if (r < 0) {
 		static const char msg[] =
 			"keel: cannot install the seccomp sandbox; refusing to run unsandboxed\n";
