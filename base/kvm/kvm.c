@@ -1,6 +1,6 @@
 /*
  * The guest side of keel's own KVM monitor (monitor/kvm.c): the entry
- * the monitor jumps to (already in 64-bit mode at CPL3, IOPL=3) and
+ * the monitor jumps to (already in 64-bit mode at CPL3; ports opened by the TSS I/O bitmap) and
  * struct keel_platform on hypercall ports. Clocks are the TSC, read
  * natively, scaled by the frequency the monitor measured; every other
  * call is one `out` (one VM exit) carrying a whole buffer.
