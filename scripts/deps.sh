@@ -49,9 +49,7 @@ missing() {
 	done
 }
 
-have_deb_src() {
-	grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/
-}
+. "$(dirname "$0")/deb-src.sh"
 
 need_build=$(missing $BUILD)
 need_extra=$(missing $EXTRA)
@@ -78,15 +76,8 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-# The same entry scripts/fetch-src.sh adds when a machine has none.
 if ! have_deb_src; then
-	cat >/etc/apt/sources.list.d/keel-deb-src.sources <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+	add_deb_src
 	echo "deps.sh: added a deb-src entry (/etc/apt/sources.list.d/keel-deb-src.sources)"
 fi
 

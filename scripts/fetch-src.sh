@@ -13,23 +13,13 @@ mkdir -p "$dl"
 
 if [ -d "$dest" ] && [ -f "$dest/.keel-verified" ]; then exit 0; fi
 
-have_deb_src() {
-	grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/
-}
+. "$(dirname "$0")/deb-src.sh"
 if ! command -v dpkg-source >/dev/null 2>&1 || ! have_deb_src; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "fetch-src: need root once to add a deb-src entry and dpkg-dev (or run 'sudo make deps')" >&2
 		exit 1
 	fi
-	if ! have_deb_src; then
-		cat > /etc/apt/sources.list.d/keel-deb-src.sources <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-	fi
+	have_deb_src || add_deb_src
 	apt-get update -qq
 	command -v dpkg-source >/dev/null 2>&1 || apt-get install -y -qq dpkg-dev >/dev/null
 fi

@@ -18,16 +18,8 @@
 # --stats), ping's and udp-echo's on stderr.
 set -u
 keel_run=$1 target=$2 image=$3 tools=$4 count=$5 mode=${6:-}
-ns=keel-lwip-$$-$target
-tap=ktap0
-
-cleanup() { ip netns del "$ns" 2>/dev/null; }
-trap cleanup EXIT
-ip netns add "$ns" || { echo "cannot create network namespace $ns" >&2; exit 3; }
-ip -n "$ns" link set lo up
-ip netns exec "$ns" ip tuntap add "$tap" mode tap || exit 3
-ip -n "$ns" addr add 10.77.0.1/24 dev "$tap"
-ip -n "$ns" link set "$tap" up
+. "$(dirname "$0")/netns.sh"
+netns_up keel-lwip-$$-$target
 
 ip netns exec "$ns" "$keel_run" --target="$target" --net=tap:"$tap" --timeout=40 --stats \
 	"$image" 10.77.0.2/24 10.77.0.1 "$count" $((count ? 30 : 2)) </dev/null &

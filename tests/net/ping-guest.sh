@@ -10,16 +10,8 @@
 # the guest's output is on stdout, ping's on stderr.
 set -u
 keel_run=$1 target=$2 image=$3
-ns=keel-ping-$$-$target
-tap=ktap0
-
-cleanup() { ip netns del "$ns" 2>/dev/null; }
-trap cleanup EXIT
-ip netns add "$ns" || { echo "cannot create network namespace $ns" >&2; exit 3; }
-ip -n "$ns" link set lo up
-ip netns exec "$ns" ip tuntap add "$tap" mode tap || exit 3
-ip -n "$ns" addr add 10.77.0.1/24 dev "$tap"
-ip -n "$ns" link set "$tap" up
+. "$(dirname "$0")/netns.sh"
+netns_up keel-ping-$$-$target
 
 ip netns exec "$ns" "$keel_run" --target="$target" --net=tap:"$tap" --timeout=20 \
 	"$image" 10.77.0.2 3 </dev/null &
