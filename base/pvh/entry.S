@@ -308,14 +308,7 @@ pvh_ring0_entry:
 	lea -2(%rcx), %rsi
 	xor %edx, %edx
 	lea pvh_fault_stack_top - 64(%rip), %rsp
-	push $PVH_SEL_UDATA
-	lea pvh_fault_stack_top - 8(%rip), %rax
-	push %rax
-	push $0x2
-	push $PVH_SEL_UCODE
-	lea pvh_fault(%rip), %rax
-	push %rax
-	iretq
+	jmp pvh_to_fault
 
 /* Exception stubs, 16 bytes apart: [vector][error][rip][cs][rflags]... */
 	.p2align 4
@@ -338,6 +331,7 @@ pvh_exc_common:
 	mov (%rsp), %rdi
 	mov 16(%rsp), %rsi
 	mov %cr2, %rdx
+pvh_to_fault: /* rdi, rsi, rdx: pvh_fault's arguments */
 	push $PVH_SEL_UDATA
 	lea pvh_fault_stack_top - 8(%rip), %rax
 	push %rax
