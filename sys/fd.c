@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -17,6 +18,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "vfs.h"
+#include "wait.h"
 
 static struct file *table[FD_MAX];
 static unsigned char cloexec[FD_MAX];
@@ -72,10 +74,56 @@ static void file_put(struct file *f)
 		kfree(f);
 }
 
-/* The console: fd 0 reads console input, 1 and 2 write its streams. */
+/* The console: fd 0 reads console input, 1 and 2 write its streams.
+ * The platform cannot peek at input, so poll reads ahead into a small
+ * buffer that the next read drains first. */
+static struct {
+	char buf[256];
+	unsigned len, off;
+	int eof; /* the platform said end of input */
+} ahead;
+
 static ssize_t console_read(struct file *f, void *buf, size_t len)
 {
-	return keel_platform->console_read(buf, len);
+	ssize_t r;
+
+	if (ahead.off < ahead.len) {
+		size_t n = ahead.len - ahead.off < len ? ahead.len - ahead.off : len;
+
+		memcpy(buf, ahead.buf + ahead.off, n);
+		ahead.off += (unsigned)n;
+		return (ssize_t)n;
+	}
+	if (ahead.eof) {
+		ahead.eof = 0; /* one end of input per read, as a tty gives */
+		return 0;
+	}
+	r = keel_platform->console_read(buf, len);
+	return r;
+}
+
+static unsigned console_poll(struct file *f, struct poll_table *pt)
+{
+	ssize_t r;
+
+	if ((int)(intptr_t)f->priv != 0)
+		return POLLOUT | POLLWRNORM;
+	if (ahead.off < ahead.len || ahead.eof)
+		return POLLIN | POLLRDNORM;
+	r = keel_platform->console_read(ahead.buf, sizeof ahead.buf);
+	if (r > 0) {
+		ahead.len = (unsigned)r;
+		ahead.off = 0;
+		return POLLIN | POLLRDNORM;
+	}
+	if (r == 0) {
+		ahead.eof = 1;
+		return POLLIN | POLLRDNORM | POLLHUP;
+	}
+	if (r != -EAGAIN)
+		return POLLERR;
+	poll_wait(pt, waitq_event(KEEL_EV_CONSOLE));
+	return 0;
 }
 
 static ssize_t console_write(struct file *f, const void *buf, size_t len)
@@ -153,7 +201,7 @@ const struct file_ops fd_console_ops = {
 	.writev = console_writev,
 	.fstat = console_fstat,
 	.ioctl = console_ioctl,
-	.wait_mask = KEEL_EV_CONSOLE,
+	.poll = console_poll,
 };
 
 static struct file console_in = { .ops = &fd_console_ops, .flags = O_RDONLY, .priv = (void *)0 };
@@ -189,8 +237,8 @@ static ssize_t file_read(struct file *f, void *buf, size_t len)
 	if (!len)
 		return 0; /* as on Linux: never waits for input */
 	while ((r = f->ops->read(f, buf, len)) == -EAGAIN && !(f->flags & O_NONBLOCK) &&
-	       f->ops->wait_mask)
-		time_wait(UINT64_MAX, f->ops->wait_mask);
+	       f->ops->poll)
+		file_wait(f, POLLIN, UINT64_MAX);
 	return r;
 }
 

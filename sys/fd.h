@@ -14,12 +14,14 @@
 
 struct file;
 struct vnode;
+struct poll_table;
 
 /* Every call may be NULL: the fd layer answers the POSIX error for an
  * operation the file does not support. Buffers belong to the caller. */
 struct file_ops {
-	/* Non-blocking: return -EAGAIN; the fd layer waits for
-	 * wait_mask events unless the file is O_NONBLOCK. Seekable files
+	/* Non-blocking: return -EAGAIN; the fd layer waits (file_wait,
+	 * wait.h) for POLLIN/POLLOUT unless the file is O_NONBLOCK, so a
+	 * file that can return -EAGAIN needs a poll op. Seekable files
 	 * read and write at f->pos and move it (O_APPEND: at the end). */
 	ssize_t (*read)(struct file *f, void *buf, size_t len);
 	ssize_t (*write)(struct file *f, const void *buf, size_t len);
@@ -42,7 +44,10 @@ struct file_ops {
 	/* Called when the last fd referring to f is closed; frees what
 	 * the file holds (not f itself). */
 	int (*release)(struct file *f);
-	unsigned wait_mask; /* KEEL_EV_* that may make a read possible */
+	/* Readiness: the POLL* bits true now; with pt, also poll_wait(pt,
+	 * q) on every queue whose wake may change them (wait.h). NULL:
+	 * always readable and writable (regular files, devices). */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 };
 
 struct file {

@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
+#include "wait.h"
 
 struct thread *sched_current;
 static struct thread main_thread;
@@ -134,7 +135,7 @@ static struct thread *pick(unsigned events)
 static unsigned idle(void)
 {
 	uint64_t deadline = UINT64_MAX;
-	unsigned mask = 0;
+	unsigned mask = 0, ev;
 	struct thread *t;
 
 	for (t = threads; t; t = t->next) {
@@ -144,9 +145,12 @@ static unsigned idle(void)
 			deadline = t->deadline;
 		mask |= t->mask;
 	}
+	mask |= waitq_event_mask();
 	if (deadline == UINT64_MAX && !mask)
 		keel_panic("every thread waits for ever: deadlock");
-	return time_idle(deadline, mask);
+	ev = time_idle(deadline, mask);
+	waitq_event_wake(ev);
+	return ev;
 }
 
 unsigned sched_block(uint64_t deadline, unsigned mask)
@@ -161,9 +165,12 @@ unsigned sched_block(uint64_t deadline, unsigned mask)
 	self->state = T_BLOCKED;
 	if (live == 1 && !zombie) {
 		/* The common case, one thread: straight to the platform. */
-		if (deadline == UINT64_MAX && !mask)
+		unsigned qmask = waitq_event_mask();
+
+		if (deadline == UINT64_MAX && !mask && !qmask)
 			keel_panic("the only thread waits for ever: deadlock");
-		events = time_idle(deadline, mask);
+		events = time_idle(deadline, mask | qmask);
+		waitq_event_wake(events & qmask);
 		self->state = T_RUNNING;
 		return events & mask;
 	}

@@ -367,6 +367,10 @@ probe_target() {
 }
 
 source tests/guest/cases.sh
+# Each area's further cases (tests/guest/cases-AREA.sh), in name order.
+for f in tests/guest/cases-*.sh; do
+	[[ -e $f ]] && source "$f"
+done
 declare -A target_hangs=()
 for entry in "${GUEST_CASES[@]}"; do
 	name=${entry% *}
