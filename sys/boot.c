@@ -71,6 +71,7 @@ void keel_start(const struct keel_boot *b)
 		keel_platform->mem_protect(stack, PAGE_SIZE, PROT_NONE);
 	fd_init();
 	sched_init();
+	net_boot(b);
 
 	if (b->random16)
 		memcpy(random16, b->random16, 16);

@@ -62,7 +62,7 @@ struct file *file_alloc(const struct file_ops *ops, int flags)
 	return f;
 }
 
-static void file_put(struct file *f)
+void file_put(struct file *f)
 {
 	if (--f->refs > 0)
 		return;

@@ -15,6 +15,7 @@
 struct file;
 struct vnode;
 struct poll_table;
+struct sock_ops;
 
 /* Every call may be NULL: the fd layer answers the POSIX error for an
  * operation the file does not support. Buffers belong to the caller. */
@@ -48,6 +49,8 @@ struct file_ops {
 	 * q) on every queue whose wake may change them (wait.h). NULL:
 	 * always readable and writable (regular files, devices). */
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
+	/* Socket files only: the socket calls (sock.h). NULL: ENOTSOCK. */
+	const struct sock_ops *sock;
 };
 
 struct file {
@@ -65,6 +68,9 @@ struct file {
 struct file *fd_get(int fd);
 int fd_install(struct file *f, int cloexec); /* lowest free fd or -EMFILE */
 int fd_dup(int fd, int cloexec);	     /* dup(fd) with the flag given */
+/* Drops one reference; the last releases the file. A file from
+ * file_alloc that was never installed (refs 0) is released at once. */
+void file_put(struct file *f);
 
 /* A new file (refs 0, freed after release when the last fd goes), or
  * NULL when the budget is spent. */

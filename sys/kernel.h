@@ -45,6 +45,8 @@ unsigned time_wait(uint64_t deadline, unsigned mask);
 unsigned time_idle(uint64_t deadline, unsigned mask);
 void time_sleep_until(uint64_t deadline);
 
+/* socket.c: starts the network keel-run configured (sock.h). */
+void net_boot(const struct keel_boot *b);
 /* fd.c */
 void fd_init(void);
 

@@ -133,7 +133,16 @@ struct keel_boot {
 	char **envp; /* NULL-terminated */
 	int stats;   /* print memory and exit statistics at exit */
 	const void *random16; /* 16 random bytes for AT_RANDOM, or NULL */
+	/* The network keel-run set up (--net, --ip, --gw, --dns). */
+	int net_mode;        /* KEEL_NET_NONE, _DEVICE (lwIP on net device 0), _HOST */
+	const char *net_ip;  /* "A.B.C.D/N"; NULL: DHCP (device mode) */
+	const char *net_gw;  /* "A.B.C.D" or NULL */
+	const char *net_dns; /* "A.B.C.D" or NULL */
 };
+
+#define KEEL_NET_NONE 0
+#define KEEL_NET_DEVICE 1 /* sockets on lwIP inside the image */
+#define KEEL_NET_HOST 2   /* sockets are the host's (Linux-process base) */
 
 /* The one platform the image booted on; set once by keel_start. */
 extern const struct keel_platform *keel_platform;

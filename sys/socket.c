@@ -1,0 +1,512 @@
+/*
+ * The socket calls (class NET): argument checks, SOCK_NONBLOCK and
+ * SOCK_CLOEXEC, blocking with O_NONBLOCK / MSG_DONTWAIT / SO_RCVTIMEO /
+ * SO_SNDTIMEO, and the send/recv family folded onto sendmsg/recvmsg.
+ * Above: musl. Below: the network stack installed at boot (sock.h):
+ * lwIP in the image or the host's sockets.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "fd.h"
+#include "kernel.h"
+#include "sock.h"
+#include "wait.h"
+
+long system_close(long, long, long, long, long, long);
+
+static const struct net_stack *stack;
+
+void net_stack_set(const struct net_stack *s)
+{
+	stack = s;
+}
+
+const struct net_stack *net_stack_get(void)
+{
+	return stack;
+}
+
+/* lwIP's sockets (net/lwip/), in the image only when it calls socket()
+ * (keel's musl pulls them in): started when keel-run gave a net device. */
+int keel_lwip_boot(const struct keel_boot *b) __attribute__((weak));
+
+void net_boot(const struct keel_boot *b)
+{
+	int r;
+
+	if (b->net_mode != KEEL_NET_DEVICE || !keel_lwip_boot)
+		return;
+	r = keel_lwip_boot(b);
+	if (r < 0)
+		keel_panic("network: lwIP did not start (%d)", r);
+}
+
+void sock_name_out(struct sockaddr *dst, socklen_t *len, const void *src, socklen_t srclen)
+{
+	if (dst && len) {
+		memcpy(dst, src, *len < srclen ? *len : srclen);
+		*len = srclen;
+	}
+}
+
+/* The socket behind fd, or NULL with *err set. */
+static struct file *sock_get(int fd, long *err)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (!f->ops->sock) {
+		*err = -ENOTSOCK;
+		return NULL;
+	}
+	return f;
+}
+
+static struct sock_common *common(struct file *f)
+{
+	return f->priv;
+}
+
+/* Waits for events on f for at most timeo ns (0: no limit). Returns 0
+ * when they came, -EAGAIN at the time limit (as Linux reports a
+ * SO_RCVTIMEO/SO_SNDTIMEO expiry). */
+static int sock_wait(struct file *f, unsigned events, uint64_t timeo)
+{
+	uint64_t deadline = timeo ? time_now() + timeo : UINT64_MAX;
+
+	return file_wait(f, events, deadline) ? 0 : -EAGAIN;
+}
+
+static int nonblocking(struct file *f, int msg_flags)
+{
+	return (f->flags & O_NONBLOCK) || (msg_flags & MSG_DONTWAIT);
+}
+
+static long install(struct file *f, int flags)
+{
+	long fd;
+
+	if (flags & SOCK_NONBLOCK)
+		f->flags |= O_NONBLOCK;
+	fd = fd_install(f, flags & SOCK_CLOEXEC);
+	if (fd < 0) {
+		file_put(f);
+	}
+	return fd;
+}
+
+SYSCALL_DEFINE3(socket, int, domain, int, type, int, protocol)
+{
+	static int logged;
+	struct file *f;
+	int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC), r;
+
+	if (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf))
+		return -EINVAL;
+	if (!stack) {
+		if (!logged++)
+			keel_log("socket: no network (start with keel-run --net=...)");
+		return -EAFNOSUPPORT;
+	}
+	r = stack->socket(domain, type & 0xf, protocol, &f);
+	if (r < 0)
+		return r;
+	common(f)->type = type & 0xf;
+	return install(f, flags);
+}
+
+SYSCALL_DEFINE4(socketpair, int, domain, int, type, int, protocol, int *, sv)
+{
+	struct file *f[2];
+	int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC), r;
+	long a, b;
+
+	if (!sv)
+		return -EFAULT;
+	if (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf))
+		return -EINVAL;
+	if (!stack || !stack->socketpair)
+		return stack ? -EOPNOTSUPP : -EAFNOSUPPORT;
+	r = stack->socketpair(domain, type & 0xf, protocol, f);
+	if (r < 0)
+		return r;
+	common(f[0])->type = common(f[1])->type = type & 0xf;
+	a = install(f[0], flags);
+	if (a < 0) {
+		file_put(f[1]);
+		return a;
+	}
+	b = install(f[1], flags);
+	if (b < 0) {
+		system_close(a, 0, 0, 0, 0, 0);
+		return b;
+	}
+	sv[0] = (int)a;
+	sv[1] = (int)b;
+	return 0;
+}
+
+SYSCALL_DEFINE3(bind, int, fd, const struct sockaddr *, a, socklen_t, len)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	if (!a)
+		return -EFAULT;
+	return f->ops->sock->bind ? f->ops->sock->bind(f, a, len) : -EOPNOTSUPP;
+}
+
+SYSCALL_DEFINE2(listen, int, fd, int, backlog)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	return f->ops->sock->listen ? f->ops->sock->listen(f, backlog) : -EOPNOTSUPP;
+}
+
+SYSCALL_DEFINE4(accept4, int, fd, struct sockaddr *, a, socklen_t *, len, int, flags)
+{
+	long err;
+	struct file *f = sock_get(fd, &err), *nf;
+	int r;
+
+	if (!f)
+		return err;
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if (a && !len)
+		return -EFAULT;
+	if (len && (int)*len < 0)
+		return -EINVAL;
+	if (!f->ops->sock->accept)
+		return -EOPNOTSUPP;
+	while ((r = f->ops->sock->accept(f, &nf, a, a ? len : NULL)) == -EAGAIN) {
+		if (nonblocking(f, 0))
+			return r;
+		r = sock_wait(f, POLLIN, common(f)->rcvtimeo);
+		if (r)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	common(nf)->type = common(f)->type;
+	return install(nf, flags);
+}
+
+SYSCALL_DEFINE3(accept, int, fd, struct sockaddr *, a, socklen_t *, len)
+{
+	return system_accept4(fd, (long)a, (long)len, 0, 0, 0);
+}
+
+SYSCALL_DEFINE3(connect, int, fd, const struct sockaddr *, a, socklen_t, len)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+	int r, soerr = 0;
+	socklen_t sl = sizeof soerr;
+
+	if (!f)
+		return err;
+	if (!a)
+		return -EFAULT;
+	if (!f->ops->sock->connect)
+		return -EOPNOTSUPP;
+	r = f->ops->sock->connect(f, a, len);
+	if (r != -EINPROGRESS || (f->flags & O_NONBLOCK))
+		return r;
+	if (sock_wait(f, POLLOUT, common(f)->sndtimeo))
+		return -EINPROGRESS; /* Linux: the timed-out connect goes on */
+	r = f->ops->sock->getsockopt(f, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+	return r < 0 ? r : -soerr;
+}
+
+static ssize_t do_sendmsg_file(struct file *f, const struct msghdr *m, int flags)
+{
+	ssize_t r;
+	int nb = nonblocking(f, flags);
+
+	flags &= ~(MSG_DONTWAIT | MSG_NOSIGNAL);
+	while ((r = f->ops->sock->sendmsg(f, m, flags)) == -EAGAIN && !nb) {
+		if (sock_wait(f, POLLOUT, common(f)->sndtimeo))
+			return -EAGAIN;
+	}
+	return r;
+}
+
+static ssize_t do_recvmsg_file(struct file *f, struct msghdr *m, int flags)
+{
+	ssize_t r;
+	int nb = nonblocking(f, flags);
+
+	flags &= ~MSG_DONTWAIT;
+	while ((r = f->ops->sock->recvmsg(f, m, flags)) == -EAGAIN && !nb) {
+		if (sock_wait(f, POLLIN, common(f)->rcvtimeo))
+			return -EAGAIN;
+	}
+	return r;
+}
+
+static int msg_check(const struct msghdr *m)
+{
+	size_t total = 0;
+	size_t i;
+
+	if (!m)
+		return -EFAULT;
+	if (m->msg_iovlen > 1024)
+		return -EMSGSIZE;
+	if (m->msg_iovlen && !m->msg_iov)
+		return -EFAULT;
+	for (i = 0; i < m->msg_iovlen; i++) {
+		if (m->msg_iov[i].iov_len > SSIZE_MAX - total)
+			return -EINVAL;
+		total += m->msg_iov[i].iov_len;
+	}
+	return 0;
+}
+
+static long sendmsg_fd(int fd, const struct msghdr *m, int flags)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = msg_check(m);
+	if (err)
+		return err;
+	return f->ops->sock->sendmsg ? do_sendmsg_file(f, m, flags) : -EOPNOTSUPP;
+}
+
+static long recvmsg_fd(int fd, struct msghdr *m, int flags)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = msg_check(m);
+	if (err)
+		return err;
+	return f->ops->sock->recvmsg ? do_recvmsg_file(f, m, flags) : -EOPNOTSUPP;
+}
+
+SYSCALL_DEFINE3(sendmsg, int, fd, const struct msghdr *, m, int, flags)
+{
+	return sendmsg_fd(fd, m, flags);
+}
+
+SYSCALL_DEFINE3(recvmsg, int, fd, struct msghdr *, m, int, flags)
+{
+	return recvmsg_fd(fd, m, flags);
+}
+
+SYSCALL_DEFINE6(sendto, int, fd, const void *, buf, size_t, len, int, flags,
+		const struct sockaddr *, a, socklen_t, alen)
+{
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr m = { .msg_name = (void *)a, .msg_namelen = a ? alen : 0,
+			    .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (!buf && len)
+		return -EFAULT;
+	return sendmsg_fd(fd, &m, flags);
+}
+
+SYSCALL_DEFINE6(recvfrom, int, fd, void *, buf, size_t, len, int, flags,
+		struct sockaddr *, a, socklen_t *, alen)
+{
+	struct iovec iov = { buf, len };
+	struct msghdr m = { .msg_name = a, .msg_namelen = a && alen ? *alen : 0,
+			    .msg_iov = &iov, .msg_iovlen = 1 };
+	long r;
+
+	if (!buf && len)
+		return -EFAULT;
+	if (a && !alen)
+		return -EFAULT;
+	if (a && (int)*alen < 0)
+		return -EINVAL;
+	r = recvmsg_fd(fd, &m, flags);
+	if (r >= 0 && a)
+		*alen = m.msg_namelen;
+	return r;
+}
+
+SYSCALL_DEFINE5(sendmmsg, int, fd, struct mmsghdr *, v, unsigned, n, int, flags, int, unused)
+{
+	unsigned i;
+	long r = 0;
+
+	if (!v && n)
+		return -EFAULT;
+	if (n > 1024)
+		n = 1024;
+	for (i = 0; i < n; i++) {
+		r = sendmsg_fd(fd, &v[i].msg_hdr, i ? flags | MSG_DONTWAIT : flags);
+		if (r < 0)
+			break;
+		v[i].msg_len = (unsigned)r;
+	}
+	return i ? (long)i : r;
+}
+
+SYSCALL_DEFINE5(recvmmsg, int, fd, struct mmsghdr *, v, unsigned, n, int, flags,
+		struct timespec *, timeout)
+{
+	unsigned i;
+	long r = 0;
+
+	if (!v && n)
+		return -EFAULT;
+	if (timeout)
+		return -EINVAL; /* PARTIAL: no timeout argument (docs/syscalls.md) */
+	for (i = 0; i < n; i++) {
+		r = recvmsg_fd(fd, &v[i].msg_hdr, flags);
+		if (r < 0)
+			break;
+		v[i].msg_len = (unsigned)r;
+		if (flags & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+	}
+	return i ? (long)i : r;
+}
+
+SYSCALL_DEFINE2(shutdown, int, fd, int, how)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return -EINVAL;
+	return f->ops->sock->shutdown ? f->ops->sock->shutdown(f, how) : -EOPNOTSUPP;
+}
+
+static int timeo_set(uint64_t *t, const void *v, socklen_t len)
+{
+	const struct timeval *tv = v;
+
+	if (len < sizeof *tv)
+		return -EINVAL;
+	if (tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+		return -EDOM;
+	if (tv->tv_sec < 0)
+		*t = 0; /* Linux: a negative time means none */
+	else
+		*t = (uint64_t)tv->tv_sec * 1000000000 + (uint64_t)tv->tv_usec * 1000;
+	return 0;
+}
+
+static int timeo_get(uint64_t t, void *v, socklen_t *len)
+{
+	struct timeval tv = { (time_t)(t / 1000000000), (suseconds_t)(t % 1000000000 / 1000) };
+
+	if (*len < sizeof tv)
+		return -EINVAL;
+	memcpy(v, &tv, sizeof tv);
+	*len = sizeof tv;
+	return 0;
+}
+
+SYSCALL_DEFINE5(setsockopt, int, fd, int, level, int, name, const void *, v, socklen_t, len)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	if (!v && len)
+		return -EFAULT;
+	if ((int)len < 0)
+		return -EINVAL;
+	if (level == SOL_SOCKET && name == SO_RCVTIMEO)
+		return timeo_set(&common(f)->rcvtimeo, v, len);
+	if (level == SOL_SOCKET && name == SO_SNDTIMEO)
+		return timeo_set(&common(f)->sndtimeo, v, len);
+	return f->ops->sock->setsockopt ? f->ops->sock->setsockopt(f, level, name, v, len)
+					: -ENOPROTOOPT;
+}
+
+SYSCALL_DEFINE5(getsockopt, int, fd, int, level, int, name, void *, v, socklen_t *, len)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	if (!v || !len)
+		return -EFAULT;
+	if ((int)*len < 0)
+		return -EINVAL;
+	if (level == SOL_SOCKET && name == SO_RCVTIMEO)
+		return timeo_get(common(f)->rcvtimeo, v, len);
+	if (level == SOL_SOCKET && name == SO_SNDTIMEO)
+		return timeo_get(common(f)->sndtimeo, v, len);
+	if (level == SOL_SOCKET && name == SO_TYPE) {
+		int t = common(f)->type;
+
+		if (*len < sizeof t)
+			return -EINVAL;
+		memcpy(v, &t, sizeof t);
+		*len = sizeof t;
+		return 0;
+	}
+	return f->ops->sock->getsockopt ? f->ops->sock->getsockopt(f, level, name, v, len)
+					: -ENOPROTOOPT;
+}
+
+static long getname(int fd, struct sockaddr *a, socklen_t *len, int peer)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	if (!a || !len)
+		return -EFAULT;
+	if ((int)*len < 0)
+		return -EINVAL;
+	return f->ops->sock->getname ? f->ops->sock->getname(f, a, len, peer) : -EOPNOTSUPP;
+}
+
+SYSCALL_DEFINE3(getsockname, int, fd, struct sockaddr *, a, socklen_t *, len)
+{
+	return getname(fd, a, len, 0);
+}
+
+SYSCALL_DEFINE3(getpeername, int, fd, struct sockaddr *, a, socklen_t *, len)
+{
+	return getname(fd, a, len, 1);
+}
+
+/* read() and write() on a socket: recv/send with no flags (the fd
+ * layer has waited or not according to O_NONBLOCK already). */
+ssize_t sock_file_read(struct file *f, void *buf, size_t len)
+{
+	struct iovec iov = { buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	return f->ops->sock->recvmsg(f, &m, 0);
+}
+
+ssize_t sock_file_write(struct file *f, const void *buf, size_t len)
+{
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	return f->ops->sock->sendmsg(f, &m, 0);
+}
