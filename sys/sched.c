@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
+#include "timer.h"
 #include "wait.h"
 
 struct thread *sched_current;
@@ -102,14 +103,17 @@ static void switch_to(struct thread *t)
 	reap(); /* back on prev's stack: the dead can go */
 }
 
-/* Wakes what the clock and the events allow; returns a ready thread
- * (the one after the current in order, so all get a turn), or NULL. */
+/* Wakes what the clock and the events allow (due kernel timers first);
+ * returns a ready thread (the one after the current in order, so all
+ * get a turn), or NULL. */
 static struct thread *pick(unsigned events)
 {
 	uint64_t now = time_now();
 	struct thread *t, *first = NULL, *after = NULL;
 	int seen_current = 0;
 
+	if (ktimer_run(now))
+		now = time_now();
 	for (t = threads; t; t = t->next) {
 		if (t->state == T_BLOCKED) {
 			if (t->mask & events) {
@@ -131,10 +135,11 @@ static struct thread *pick(unsigned events)
 	return after ? after : first;
 }
 
-/* Nothing can run: idle until the earliest deadline or a wanted event. */
+/* Nothing can run: idle until the earliest deadline (a thread's or a
+ * kernel timer's) or a wanted event. */
 static unsigned idle(void)
 {
-	uint64_t deadline = UINT64_MAX;
+	uint64_t deadline = ktimer_next();
 	unsigned mask = 0, ev;
 	struct thread *t;
 
@@ -164,13 +169,23 @@ unsigned sched_block(uint64_t deadline, unsigned mask)
 	self->woken = 0;
 	self->state = T_BLOCKED;
 	if (live == 1 && !zombie) {
-		/* The common case, one thread: straight to the platform. */
-		unsigned qmask = waitq_event_mask();
+		/* The common case, one thread: straight to the platform, until
+		 * an event of mask, a wake (from a queue or a timer's
+		 * callback) or the deadline. */
+		for (;;) {
+			unsigned qmask = waitq_event_mask();
+			uint64_t until = ktimer_next();
 
-		if (deadline == UINT64_MAX && !mask && !qmask)
-			keel_panic("the only thread waits for ever: deadlock");
-		events = time_idle(deadline, mask | qmask);
-		waitq_event_wake(events & qmask);
+			if (deadline < until)
+				until = deadline;
+			if (until == UINT64_MAX && !mask && !qmask)
+				keel_panic("the only thread waits for ever: deadlock");
+			events = time_idle(until, mask | qmask);
+			waitq_event_wake(events & qmask);
+			ktimer_run(time_now());
+			if ((events & mask) || self->state != T_BLOCKED || time_now() >= deadline)
+				break;
+		}
 		self->state = T_RUNNING;
 		return events & mask;
 	}

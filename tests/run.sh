@@ -258,6 +258,7 @@ declare -A unit_links=(
 	[kmem]="sys/mm.c sys/kmem.c"
 	[ramfs]="sys/mm.c sys/kmem.c fs/ramfs.c"
 	[dispatch]=sys/dispatch.c
+	[timer]=sys/timer.c
 	[log]=sys/log.c
 	[options]=monitor/options.c
 	[image]=monitor/image.c
