@@ -226,7 +226,9 @@ static int writable(struct file *f)
 	return (f->flags & O_ACCMODE) != O_RDONLY && !(f->flags & O_PATH);
 }
 
-static ssize_t file_read(struct file *f, void *buf, size_t len)
+/* may_wait: 0 once part of a readv has been read, which then ends with
+ * what is there rather than waiting for more. */
+static ssize_t file_read_wait(struct file *f, void *buf, size_t len, int may_wait)
 {
 	ssize_t r;
 
@@ -236,19 +238,45 @@ static ssize_t file_read(struct file *f, void *buf, size_t len)
 		return f->ops->getdents ? -EISDIR : -EINVAL;
 	if (!len)
 		return 0; /* as on Linux: never waits for input */
-	while ((r = f->ops->read(f, buf, len)) == -EAGAIN && !(f->flags & O_NONBLOCK) &&
-	       f->ops->poll)
+	f->refs++; /* a close by another thread while this one waits */
+	while ((r = f->ops->read(f, buf, len)) == -EAGAIN && may_wait &&
+	       !(f->flags & O_NONBLOCK) && f->ops->poll)
 		file_wait(f, POLLIN, UINT64_MAX);
+	file_put(f);
 	return r;
 }
 
+static ssize_t file_read(struct file *f, void *buf, size_t len)
+{
+	return file_read_wait(f, buf, len, 1);
+}
+
+/* A blocking write to a file that can say -EAGAIN (a pipe, a socket)
+ * goes on until all of buf is written, waiting for room as it must; an
+ * error after part of it was written returns that part. */
 static ssize_t file_write(struct file *f, const void *buf, size_t len)
 {
+	size_t done = 0;
+	ssize_t r;
+
 	if (!writable(f))
 		return -EBADF;
 	if (!f->ops->write)
 		return -EINVAL;
-	return f->ops->write(f, buf, len);
+	f->refs++; /* a close by another thread while this one waits */
+	for (;;) {
+		r = f->ops->write(f, (const char *)buf + done, len - done);
+		if (r > 0)
+			done += (size_t)r;
+		else if (r != -EAGAIN)
+			break;
+		if (done == len || (f->flags & O_NONBLOCK) || !f->ops->poll)
+			break;
+		if (r == -EAGAIN && !file_wait(f, POLLOUT, UINT64_MAX))
+			break;
+	}
+	file_put(f);
+	return done ? (ssize_t)done : r;
 }
 
 SYSCALL_DEFINE3(read, int, fd, void *, buf, size_t, len)
@@ -293,7 +321,7 @@ SYSCALL_DEFINE3(readv, int, fd, const struct iovec *, iov, int, n)
 	for (i = 0; i < n; i++) {
 		if (!iov[i].iov_len)
 			continue;
-		r = file_read(f, iov[i].iov_base, iov[i].iov_len);
+		r = file_read_wait(f, iov[i].iov_base, iov[i].iov_len, !done);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
@@ -351,7 +379,7 @@ SYSCALL_DEFINE3(ioctl, int, fd, unsigned, req, void *, arg)
 	return f->ops->ioctl ? f->ops->ioctl(f, req, arg) : -ENOTTY;
 }
 
-SYSCALL_DEFINE1(close, int, fd)
+int fd_close(int fd)
 {
 	struct file *f = fd_get(fd);
 
@@ -361,6 +389,11 @@ SYSCALL_DEFINE1(close, int, fd)
 	cloexec[fd] = 0;
 	file_put(f);
 	return 0;
+}
+
+SYSCALL_DEFINE1(close, int, fd)
+{
+	return fd_close(fd);
 }
 
 /* ---- positioned I/O ---- */
@@ -592,7 +625,7 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 			return -EBADF;
 		return 0;
 	default:
-		return -EINVAL;
+		return f->ops->fcntl ? f->ops->fcntl(f, cmd, arg) : -EINVAL;
 	}
 }
 

@@ -49,6 +49,9 @@ struct file_ops {
 	 * q) on every queue whose wake may change them (wait.h). NULL:
 	 * always readable and writable (regular files, devices). */
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
+	/* fcntl commands the fd layer does not know itself (pipes:
+	 * F_GETPIPE_SZ, F_SETPIPE_SZ). NULL: -EINVAL. */
+	long (*fcntl)(struct file *f, int cmd, unsigned long arg);
 	/* Socket files only: the socket calls (sock.h). NULL: ENOTSOCK. */
 	const struct sock_ops *sock;
 };
@@ -68,6 +71,7 @@ struct file {
 struct file *fd_get(int fd);
 int fd_install(struct file *f, int cloexec); /* lowest free fd or -EMFILE */
 int fd_dup(int fd, int cloexec);	     /* dup(fd) with the flag given */
+int fd_close(int fd);			     /* close(fd): 0 or -EBADF */
 /* Drops one reference; the last releases the file. A file from
  * file_alloc that was never installed (refs 0) is released at once. */
 void file_put(struct file *f);

@@ -53,6 +53,19 @@ void waitq_wake(struct waitq *q)
 	}
 }
 
+void waitq_release(struct waitq *q)
+{
+	struct waiter *w;
+
+	while ((w = q->head)) {
+		waitq_del(w);
+		if (w->fn)
+			w->fn(w);
+		else
+			sched_wake(w->t);
+	}
+}
+
 struct waitq *waitq_event(unsigned ev)
 {
 	int i;

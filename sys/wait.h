@@ -43,6 +43,9 @@ void waitq_add(struct waitq *q, struct waiter *w);
 void waitq_del(struct waiter *w); /* no-op when on no queue */
 /* Runs every waiter on q (a callback may take its own waiter off). */
 void waitq_wake(struct waitq *q);
+/* The queue's owner goes away: every waiter is taken off, then run as
+ * by waitq_wake (a thread polling again finds the file gone). */
+void waitq_release(struct waitq *q);
 static inline int waitq_active(const struct waitq *q)
 {
 	return q->head != 0;

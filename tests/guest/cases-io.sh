@@ -1,0 +1,39 @@
+# Guest tests of pipes, eventfd, timerfd and the readiness calls (poll,
+# select, epoll): sourced by tests/run.sh.
+
+guest pipe all
+case_pipe() {
+	run pipe
+	expect_ok
+}
+
+guest poll all
+case_poll() {
+	run poll
+	expect_ok
+	expect_err_empty
+}
+
+# The console in poll and select: input that is there, then its end.
+guest poll-stdin all
+case_poll_stdin() {
+	input=(printf abc)
+	run poll stdin
+	expect_ok
+}
+
+# Input that comes late: poll times out first, then wakes for it.
+guest poll-stdin-late all
+case_poll_stdin_late() {
+	input=(bash -c 'sleep 0.3; printf abc')
+	run poll stdin-late
+	expect_ok
+	expect_elapsed 0.3 5
+}
+
+guest eventfd all
+case_eventfd() {
+	run eventfd
+	expect_ok
+	expect_err_empty
+}
