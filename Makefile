@@ -39,7 +39,7 @@ NET_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(NET_SRCS))
 NET_HDRS := $(wildcard net/lwip/*.h net/lwip/arch/*.h) include/keel/net.h
 
 TOOLS := $(B)/bin/keel-cc $(B)/bin/keel-run
-APPS := $(B)/apps/hello
+APPS := $(B)/apps/hello $(B)/apps/httpd
 
 .PHONY: all run test bench clean distclean deps deps-check docs unit guest lwip
 all: deps-check $(TOOLS) $(B)/lib/keel.o $(APPS)
@@ -122,6 +122,9 @@ $(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h in
 $(B)/apps/%: apps/%/*.c $(B)/bin/keel-cc $(B)/lib/keel.o
 	@mkdir -p $(dir $@)
 	$(B)/bin/keel-cc -O2 -o $@ $(filter %.c,$^)
+
+# keel's web server (apps/httpd): its files share one header.
+$(B)/apps/httpd: $(wildcard apps/httpd/*.h)
 
 run: all
 	$(B)/bin/keel-run $(B)/apps/hello

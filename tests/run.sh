@@ -21,6 +21,9 @@
 #                       with the reason (tests/guest/cases.sh)
 #   bad-input/NAME      keel-run refusing what it must refuse
 #                       (tests/bad-input/cases.sh)
+#   web/MODE/CASE       keel's web server (apps/httpd) against curl and the
+#                       load clients in tests/tools/ (tests/web/httpd.sh):
+#                       MODE host is its host build with the sanitizers
 set -u -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -262,6 +265,7 @@ declare -A unit_links=(
 	[log]=sys/log.c
 	[options]=monitor/options.c
 	[image]=monitor/image.c
+	[http]=apps/httpd/http.c
 )
 UNIT_CFLAGS=(-std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-format-overflow
 	-Iinclude -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
@@ -286,6 +290,17 @@ for src in tests/tools/*.c; do
 	{ gcc -std=gnu11 -O2 -Wall -Wextra -o "$bin.$$" "$src" >"$bin.log" 2>&1 &&
 		mv -f "$bin.$$" "$bin" || rm -f "$bin" "$bin.$$"; } &
 done
+
+# keel's web server built for the host, with the sanitizers: the web
+# tests run it as a process (a leak or a bad access fails them).
+mkdir -p "$TB/web"
+if stale "$TB/web/httpd" apps/httpd/*.c apps/httpd/*.h; then
+	throttle
+	{ gcc -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+		-o "$TB/web/httpd.$$" apps/httpd/*.c >"$TB/web/httpd.log" 2>&1 &&
+		mv -f "$TB/web/httpd.$$" "$TB/web/httpd" || rm -f "$TB/web/httpd" "$TB/web/httpd.$$"; } &
+fi
 
 # Guest images, against the keel and libc that make just built.
 GUEST_CFLAGS=(-O2 -g -Wall -Wextra -Wno-unused-parameter)
@@ -410,6 +425,74 @@ for t in "${GUEST_TOP_TESTS[@]}"; do
 	"top_${t//-/_}"
 	end_test "guest/$t"
 done
+
+# ---- web: keel's httpd --------------------------------------------------------
+#
+# tests/web/httpd.sh runs the same cases against any command that starts
+# httpd (see its --help); web_suite runs it for one MODE, the cases that
+# match PATTERN as web/MODE/CASE. A mode whose network keel-run lacks is
+# skipped, saying why.
+
+web_suite() { # MODE [HTTPD.SH OPTIONS...] -- SERVER-COMMAND...
+	local mode=$1 opts=() selected=() c line reported=0
+	shift
+	while [[ $1 != -- ]]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	for c in $(tests/web/httpd.sh -l); do
+		wanted "web/$mode/$c" && selected+=("$c")
+	done
+	((${#selected[@]})) || return 0
+	if [[ -n ${web_skip:-} ]]; then
+		skip "web/$mode" "$web_skip (${#selected[@]} cases)"
+		return
+	fi
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) echo "$line"; npass=$((npass + 1)); reported=$((reported + 1)) ;;
+		"FAIL "*) echo "$(one_line "$line")"; nfail=$((nfail + 1)); reported=$((reported + 1)) ;;
+		"SKIP "*) echo "$line"; nskip=$((nskip + 1)); reported=$((reported + 1)) ;;
+		esac
+	done < <(timeout -k 5 300 tests/web/httpd.sh --label="$mode" "${opts[@]}" "${selected[@]}" \
+		-- "$@" 2>&1)
+	if ((reported < ${#selected[@]})); then
+		fail "web/$mode" "only $reported of ${#selected[@]} cases reported a result"
+	fi
+}
+
+web_skip=
+[[ -x $TB/web/httpd ]] || web_skip="httpd did not build for the host: $(grep -m1 error "$TB/web/httpd.log")"
+if [[ -n $web_skip ]]; then
+	for c in $(tests/web/httpd.sh -l); do
+		wanted "web/host/$c" && fail "web/host/$c" "$web_skip"
+	done
+else
+	web_suite host --stop-check -- "$TB/web/httpd" -a 127.0.0.1 -p 0 -r @ROOT@ -t 3
+fi
+
+# The same image on keel: the Linux base on the host's network stack, and
+# KVM with lwIP behind a tap in a namespace of its own. (The document
+# root reaches the image as an initrd mounted at $WEB_INITRD.)
+WEB_INITRD=/initrd
+web_skip=
+"$KEEL_RUN" --help 2>&1 | grep -q -- '--net=host' || web_skip="skipped: keel-run has no --net=host yet"
+"$KEEL_RUN" --help 2>&1 | grep -q -- '--initrd' || web_skip="skipped: keel-run has no --initrd yet"
+web_suite linux-host -- "$KEEL_RUN" --target=linux --net=host --initrd=@ROOT@ \
+	"$B/apps/httpd" -a 127.0.0.1 -p 0 -r "$WEB_INITRD" -t 3
+"$KEEL_RUN" --help 2>&1 | grep -q -- '--ip=' || web_skip="skipped: keel-run has no --ip= yet"
+if [[ -z $web_skip ]]; then
+	if [[ $(id -u) != 0 ]] || ! command -v ip >/dev/null || [[ ! -c /dev/net/tun ]]; then
+		web_skip="skipped: the tap's namespace needs root, ip(8) and /dev/net/tun"
+	else
+		[[ -n ${target_skip[kvm]+set} ]] || probe_target kvm
+		web_skip=${target_skip[kvm]}
+	fi
+fi
+web_suite kvm-tap --netns --host=10.77.0.2 --port=8080 -- "$KEEL_RUN" --target=kvm \
+	--net=tap:ktap0 --ip=10.77.0.2/24 --initrd=@ROOT@ "$B/apps/httpd" -p @PORT@ \
+	-r "$WEB_INITRD" -t 3
 
 # ---- bad input ----------------------------------------------------------------
 
