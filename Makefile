@@ -94,7 +94,8 @@ $(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP) $(LWIP_LIB) $(N
 	chmod +x $@
 
 MONITOR_SRCS := monitor/keel-run.c monitor/options.c monitor/image.c monitor/kvm.c \
-	monitor/sandbox.c monitor/child.c monitor/qemu.c monitor/linux.c monitor/blk.c monitor/net.c
+	monitor/sandbox.c monitor/child.c monitor/qemu.c monitor/linux.c monitor/blk.c monitor/net.c \
+	monitor/initrd.c fs/cpio.c
 # keel-run is linked at 1 GiB, clear of the images it loads into itself
 # (monitor/linux.c), and statically against the host's musl where Debian's
 # musl-tools is installed: a static glibc program spends ~0.4 ms in
@@ -115,7 +116,7 @@ $(UAPI)/.stamp:
 	ln -sfn /usr/include/$(shell $(HOSTCC) -dumpmachine)/asm $(UAPI)/asm
 	@touch $@
 
-$(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) include/keel/abi.h include/keel/kvm.h $(UAPI)/.stamp | deps-check
+$(B)/bin/keel-run: $(MONITOR_SRCS) $(wildcard monitor/*.h) fs/cpio.h include/keel/abi.h include/keel/kvm.h $(UAPI)/.stamp | deps-check
 	@mkdir -p $(dir $@)
 	$(MONITOR_CC) $(HCFLAGS) -static -Wl,-Ttext-segment=0x40000000 -o $@ $(MONITOR_SRCS)
 

@@ -25,6 +25,7 @@
 
 #include "child.h"
 #include "image.h"
+#include "initrd.h"
 #include "kvm.h"
 #include "linux.h"
 #include "options.h"
@@ -47,6 +48,10 @@ static const char usage[] =
 	"                   (which must exist: ip tuntap add IFNAME mode tap)\n"
 	"  --env=NAME=VALUE put NAME in the application's environment (repeatable;\n"
 	"                   the host environment is not passed on)\n"
+	"  --initrd=DIR|FILE give the guest a read-only file tree at /initrd: DIR\n"
+	"                   is packed into a cpio archive (regular files,\n"
+	"                   directories, symlinks), FILE is a cpio archive in newc\n"
+	"                   format (cpio -o -H newc); it counts against --mem\n"
 	"  --help, --version\n";
 
 static const char *prog = "keel-run";
@@ -95,6 +100,18 @@ int main(int argc, char **argv)
 	if (info.hi - info.lo + MIN_MEM > o.mem)
 		fail("--mem=%lluK is too small for %s: it needs at least %lluK",
 		     o.mem >> 10, o.image, (info.hi - info.lo + MIN_MEM + 1023) >> 10);
+	if (o.initrd) {
+		/* The image, the archive and keel's least all come from --mem. */
+		unsigned long long room = o.mem - (info.hi - info.lo) - MIN_MEM;
+
+		if (initrd_make(o.initrd, room, &o.initrd_fd, &o.initrd_len, err, sizeof err))
+			fail("--initrd=%s: %s", o.initrd, err);
+		if (o.initrd_len > room)
+			fail("--initrd=%s: the archive (%s%zu KiB) does not fit in --mem=%lluK "
+			     "beside the image (%llu KiB) and keel (%llu KiB)",
+			     o.initrd, o.initrd_fd < 0 ? "at least " : "", (o.initrd_len + 1023) >> 10,
+			     o.mem >> 10, (unsigned long long)(info.hi - info.lo + 1023) >> 10, MIN_MEM >> 10);
+	}
 
 	switch (o.target) {
 	case TARGET_AUTO:

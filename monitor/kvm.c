@@ -659,7 +659,8 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	vm.mem_size = o->mem & ~4095ULL;
 	if (vm.mem_size > KVM_MAX_MEM)
 		fail("--mem is larger than the kvm target allows (64G)");
-	if (info->hi > vm.mem_size || vm.mem_size - info->hi < (1 << 20))
+	if (info->hi > vm.mem_size ||
+	    vm.mem_size - info->hi < (1 << 20) + ((o->initrd_len + 4095) & ~4095ULL))
 		fail("--mem=%lluK is too small for %s on kvm: it needs at least %lluK",
 		     (unsigned long long)(o->mem >> 10), o->image,
 		     (unsigned long long)((info->hi + (1 << 20) + 1023) >> 10));
@@ -677,6 +678,16 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	if (vm.mem == MAP_FAILED)
 		fail("cannot allocate %llu KiB of guest memory: %s",
 		     (unsigned long long)(vm.mem_size >> 10), strerror(errno));
+	if (o->initrd_fd >= 0) {
+		/* The archive at the top of guest memory, mapped from the
+		 * sealed memfd: no copy, pages come in as the guest reads. */
+		uint64_t size = (o->initrd_len + 4095) & ~4095ULL;
+
+		if (mmap(vm.mem + vm.mem_size - size, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_FIXED, o->initrd_fd, 0) == MAP_FAILED)
+			fail("cannot map the initrd into guest memory: %s", strerror(errno));
+		vm.initrd_addr = vm.mem_size - size;
+	}
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0, .guest_phys_addr = 0, .memory_size = vm.mem_size,
 		.userspace_addr = (uintptr_t)vm.mem,
@@ -709,6 +720,11 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	bi->tsc_khz = (uint64_t)tsc_khz;
 	bi->stats = (uint64_t)o->stats;
 	bi->ttys = (uint64_t)(isatty(0) | isatty(1) << 1 | isatty(2) << 2);
+	if (o->initrd_fd >= 0) {
+		bi->initrd_addr = vm.initrd_addr;
+		bi->initrd_len = o->initrd_len;
+		close(o->initrd_fd);
+	}
 	{
 		int ndev = 0;
 

@@ -53,7 +53,7 @@ static int open_disk(const char *path, int *ro)
 
 static char **build_env(const struct options *o)
 {
-	static char opts[160];
+	static char opts[256];
 	char **env = calloc((size_t)o->nenv + 2, sizeof *env);
 	int i, n;
 
@@ -63,6 +63,11 @@ static char **build_env(const struct options *o)
 	if (o->disk) {
 		int ro, fd = open_disk(o->disk, &ro);
 		n += snprintf(opts + n, sizeof opts - (size_t)n, " disk=%d ro=%d", fd, ro);
+	}
+	if (o->initrd_fd >= 0) { /* the base maps it read-only, then closes it */
+		fcntl(o->initrd_fd, F_SETFD, 0);
+		n += snprintf(opts + n, sizeof opts - (size_t)n, " initrd=%d initrd_len=%zu",
+			      o->initrd_fd, o->initrd_len);
 	}
 	if (o->tap) {
 		char err[200];

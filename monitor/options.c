@@ -60,6 +60,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err,
 
 	memset(o, 0, sizeof *o);
 	o->mem = DEFAULT_MEM;
+	o->initrd_fd = -1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -123,6 +124,12 @@ int options_parse(int argc, char **argv, struct options *o, char *err,
 				return -1;
 			}
 			o->disk = v;
+		} else if ((v = value(a, "--initrd"))) {
+			if (!*v) {
+				snprintf(err, errlen, "--initrd needs a directory or a cpio archive (--initrd=DIR|FILE)");
+				return -1;
+			}
+			o->initrd = v;
 		} else if ((v = value(a, "--env"))) {
 			if (!strchr(v, '=') || v[0] == '=') {
 				snprintf(err, errlen, "bad --env '%s' (NAME=VALUE)", v);

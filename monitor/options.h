@@ -21,6 +21,9 @@ struct options {
 	int nenv;
 	const char *disk; /* --disk=FILE, or NULL */
 	const char *tap;  /* --net=tap:IFNAME, or NULL */
+	const char *initrd; /* --initrd=DIR|FILE, or NULL */
+	int initrd_fd;	    /* the archive keel-run made of it (initrd.h) */
+	size_t initrd_len;
 	unsigned char mac[6]; /* the guest's, chosen by keel-run */
 	const char *image;
 	int argc; /* the application's argv: image path first */

@@ -253,13 +253,13 @@ static int relay(pid_t pid, struct fifos *f, double timeout, int *ws, char *repo
 int qemu_run(const struct options *o)
 {
 	char cmdline[8192], mem[32], con_dev[128], st_dev[128], kernel[4096], drive[4200];
-	char report[256] = "", netdev[128], netmac[128];
+	char report[256] = "", netdev[128], netmac[128], initrd[64];
 	/* KEEL_QEMU_ACCEL=tcg forces software emulation (to test the
 	 * fallback that machines without /dev/kvm take). */
 	const char *accel = getenv("KEEL_QEMU_ACCEL");
 	int kvm = accel && strcmp(accel, "tcg") == 0 ? 0 : kvm_usable(), ws, rc;
 	double t0 = monotonic_now();
-	const char *argv[48], *r;
+	const char *argv[64], *r;
 	struct fifos f;
 	pid_t pid;
 	int a = 0;
@@ -328,6 +328,13 @@ int qemu_run(const struct options *o)
 	/* Entropy for CPUs without RDRAND (the guest uses RDRAND first). */
 	argv[a++] = "-device";
 	argv[a++] = "virtio-rng-device";
+	if (o->initrd_fd >= 0) {
+		/* QEMU opens the sealed memfd it inherits by name; the PVH
+		 * boot hands it over as the first module of hvm_start_info. */
+		snprintf(initrd, sizeof initrd, "/proc/self/fd/%d", o->initrd_fd);
+		argv[a++] = "-initrd";
+		argv[a++] = initrd;
+	}
 	argv[a++] = "-kernel";
 	argv[a++] = kernel;
 	argv[a++] = "-append";
@@ -343,6 +350,8 @@ int qemu_run(const struct options *o)
 		int null = open("/dev/null", O_RDONLY);
 		if (null >= 0)
 			dup2(null, 0); /* the console's input comes through keel-run */
+		if (o->initrd_fd >= 0)
+			fcntl(o->initrd_fd, F_SETFD, 0);
 		execvp(QEMU, (char **)argv);
 		fprintf(stderr, "keel-run: cannot run " QEMU ": %s\n", strerror(errno));
 		_exit(2);

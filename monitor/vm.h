@@ -36,6 +36,7 @@ struct vm {
 	struct kvm_run *run;
 	uint8_t *mem;
 	uint64_t mem_size;
+	uint64_t initrd_addr; /* --initrd: the archive's place in guest memory */
 	uint64_t exits, exits_by_port[16];
 	double t0, t_setup, t_end;
 	struct vm_blk *blk; /* device KVM_DEV_BLK, or NULL */

@@ -21,8 +21,9 @@ set -eu
 BUILD="gcc make binutils libc6-dev dpkg-dev xz-utils debian-archive-keyring"
 # To test and benchmark: static musl reference programs (musl-tools),
 # QEMU and its firmware for the VM targets, network namespaces (iproute2),
-# an HTTP client (curl), and a Markdown renderer for the website (cmark).
-EXTRA="musl-tools qemu-system-x86 qemu-system-data seabios iproute2 iputils-ping curl cmark"
+# an HTTP client (curl), a Markdown renderer for the website (cmark), and
+# cpio for the initrd tests' prepacked archive.
+EXTRA="musl-tools qemu-system-x86 qemu-system-data seabios iproute2 iputils-ping curl cmark cpio"
 
 mode=install
 case ${1:-} in

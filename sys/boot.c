@@ -17,6 +17,8 @@
 #define MAIN_STACK_PAGES 128 /* 512 KiB, plus a guard page */
 
 const struct keel_platform *keel_platform;
+const void *keel_initrd;
+size_t keel_initrd_len;
 
 extern const Elf64_Ehdr __ehdr_start __attribute__((visibility("hidden")));
 int main(int, char **, char **);
@@ -34,6 +36,27 @@ __asm__(".text\n"
 	"	mov %rdx, %rdi\n"
 	"	call *%rsi\n"
 	"	ud2\n");
+
+/* The initrd's pages are the budget's: taken from the region if it lies
+ * there (nothing has used them yet, so they keep the archive), counted
+ * like the image if the base keeps it outside. */
+static void initrd_account(const struct keel_boot *b)
+{
+	uintptr_t lo = PAGE_DOWN(b->initrd), hi;
+	uintptr_t rlo = b->mem_base, rhi = b->mem_base + b->mem_len;
+
+	if (!b->initrd_len)
+		return;
+	if (!b->initrd || (uintptr_t)b->initrd + b->initrd_len < (uintptr_t)b->initrd)
+		keel_panic("the base gave a bad initrd address");
+	hi = PAGE_UP((uintptr_t)b->initrd + b->initrd_len);
+	if (hi <= rlo || lo >= rhi)
+		mm_count(MM_INITRD, hi - lo);
+	else if (mm_claim((void *)lo, (hi - lo) / PAGE_SIZE, MM_INITRD))
+		keel_panic("the initrd at %p overlaps keel's own pages", b->initrd);
+	keel_initrd = b->initrd;
+	keel_initrd_len = b->initrd_len;
+}
 
 static void run_main(void *vec)
 {
@@ -56,6 +79,7 @@ void keel_start(const struct keel_boot *b)
 	if (mm_init(b->mem_base, b->mem_len, b->budget, b->image_bytes,
 		    b->base_bytes))
 		keel_panic("memory region of %zu bytes is too small", b->mem_len);
+	initrd_account(b);
 
 	while (b->envp && b->envp[envc])
 		envc++;

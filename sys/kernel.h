@@ -50,8 +50,13 @@ void net_boot(const struct keel_boot *b);
 /* fd.c */
 void fd_init(void);
 
-/* vfs.c: the file tree (ramfs at /, devices at /dev); called by fd_init. */
+/* vfs.c: the file tree (ramfs at /, devices at /dev, the initrd at
+ * /initrd); called by fd_init. */
 void vfs_init(void);
+
+/* boot.c: the initrd the base brought (struct keel_boot), or NULL, 0. */
+extern const void *keel_initrd;
+extern size_t keel_initrd_len;
 
 /*
  * system_<name> definitions: typed arguments, the six raw longs of the

@@ -26,7 +26,7 @@ static struct {
 } mm;
 
 static const char *const tag_names[MM_NTAGS] = {
-	"free", "image", "kernel", "stacks", "heap", "net", "fs",
+	"free", "image", "kernel", "stacks", "heap", "net", "fs", "initrd",
 };
 
 const char *mm_tag_name(enum mm_tag tag)
@@ -67,6 +67,12 @@ int mm_init(uintptr_t base, size_t len, size_t budget, size_t image_bytes,
 	account(MM_IMAGE, (long)((image_bytes + PAGE - 1) / PAGE));
 	account(MM_KERNEL, (long)(mapsz + (base_bytes + PAGE - 1) / PAGE));
 	return 0;
+}
+
+void mm_count(enum mm_tag tag, size_t bytes)
+{
+	if (tag != MM_FREE && tag < MM_NTAGS)
+		account(tag, (long)((bytes + PAGE - 1) / PAGE));
 }
 
 static void take(size_t first, size_t n, enum mm_tag tag)

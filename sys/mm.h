@@ -18,6 +18,7 @@ enum mm_tag {
 	MM_HEAP, /* the application: brk and anonymous mmap */
 	MM_NET,
 	MM_FS,
+	MM_INITRD, /* the --initrd archive and the nodes of its tree */
 	MM_NTAGS
 };
 
@@ -35,6 +36,10 @@ struct mm_stats {
 int mm_init(uintptr_t base, size_t len, size_t budget, size_t image_bytes,
 	    size_t base_bytes);
 
+/* Counts bytes the base holds outside the region for tag (the initrd
+ * on the Linux base), as mm_init counts the image. */
+void mm_count(enum mm_tag tag, size_t bytes);
+
 /* npages contiguous pages, zeroed, tagged; NULL when none are left.
  * Taken from the top of the region down (brk grows from the bottom). */
 void *mm_alloc(size_t npages, enum mm_tag tag);
@@ -44,7 +49,9 @@ void *mm_alloc(size_t npages, enum mm_tag tag);
 size_t mm_free(void *p, size_t npages);
 
 /* Allocates exactly [p, p + npages) if every page is free and inside
- * the region (zeroed, tagged). 0, or -ENOMEM. */
+ * the region (zeroed, tagged). 0, or -ENOMEM. Pages no one has used
+ * since mm_init are not written: claimed first thing, they keep what
+ * the base loaded there (the initrd). */
 int mm_claim(void *p, size_t npages, enum mm_tag tag);
 
 /* Whether every page of [p, p + npages) is allocated to tag (or to any

@@ -2,7 +2,8 @@
  * The vfs: path lookup (".", "..", symlinks, mount points), the cwd and
  * umask, open files on file-system nodes, and the path-based system
  * calls. Above: musl's file calls, and fd.c for the calls on open fds.
- * Below: each file system's struct vnode_ops (ramfs at / and at /dev).
+ * Below: each file system's struct vnode_ops (ramfs at / and at /dev,
+ * the initrd at /initrd: read-only, every change is -EROFS).
  * Everything runs to completion without blocking.
  */
 #include <dirent.h>
@@ -67,6 +68,12 @@ static int is_dot(const char *p, size_t len)
 static int is_dotdot(const char *p, size_t len)
 {
 	return len == 2 && p[0] == '.' && p[1] == '.';
+}
+
+/* On a read-only file system (the initrd): changes are -EROFS. */
+static int ro(const struct vnode *vn)
+{
+	return vn->ops->read_only;
 }
 
 static struct vnode *up(struct vnode *v)
@@ -466,6 +473,8 @@ static long open_tmpfile(int dirfd, const char *path, int flags, mode_t mode)
 		return -ENOTDIR;
 	if (dir->nlink == 0)
 		return -ENOENT;
+	if (ro(dir))
+		return -EROFS;
 	do
 		len = ksnprintf(name, sizeof name, ".keel-tmpfile.%u", ++seq);
 	while (dir->ops->lookup(dir, name, (size_t)len));
@@ -507,6 +516,8 @@ static long open_at(int dirfd, const char *path, int flags, mode_t mode)
 			return -EISDIR;
 		if (w.dir->nlink == 0)
 			return -ENOENT;
+		if (ro(w.dir))
+			return -EROFS;
 		r = w.dir->ops->create(w.dir, w.name, w.len, S_IFREG | (mode & 07777 & ~umask_bits),
 				       NULL, &vn);
 		if (r)
@@ -522,6 +533,8 @@ static long open_at(int dirfd, const char *path, int flags, mode_t mode)
 		if (S_ISDIR(vn->mode) && !(flags & O_PATH) &&
 		    (acc != O_RDONLY || (flags & O_CREAT)))
 			return -EISDIR;
+		if (ro(vn) && !(flags & O_PATH) && (acc != O_RDONLY || (flags & O_TRUNC)))
+			return -EROFS;
 	}
 	/* /dev/stdin and friends: the fd itself, as fdescfs does */
 	if (vn->fops == &devfs_fd_alias_ops && !(flags & O_PATH))
@@ -680,6 +693,8 @@ static long access_at(int dirfd, const char *path, int mode, int atflags)
 		return r;
 	if ((mode & X_OK) && !S_ISDIR(vn->mode) && !(vn->mode & 0111))
 		return -EACCES;
+	if ((mode & W_OK) && ro(vn))
+		return -EROFS;
 	return 0;
 }
 
@@ -712,6 +727,8 @@ static long mkdir_at(int dirfd, const char *path, mode_t mode)
 		return -EEXIST;
 	if (w.dir->nlink == 0)
 		return -ENOENT;
+	if (ro(w.dir))
+		return -EROFS;
 	return w.dir->ops->create(w.dir, w.name, w.len, S_IFDIR | (mode & 07777 & ~umask_bits),
 				  NULL, &vn);
 }
@@ -752,6 +769,8 @@ static long mknod_at(int dirfd, const char *path, mode_t mode, dev_t dev)
 		return -EEXIST;
 	if (w.dir->nlink == 0 || w.dirslash)
 		return -ENOENT;
+	if (ro(w.dir))
+		return -EROFS;
 	return w.dir->ops->create(w.dir, w.name, w.len, S_IFREG | (mode & 07777 & ~umask_bits),
 				  NULL, &vn);
 }
@@ -773,6 +792,8 @@ static long remove_at(int dirfd, const char *path, int want_dir)
 
 	if (r)
 		return r;
+	if (w.dir && ro(w.dir))
+		return -EROFS; /* as Linux: before looking at the name */
 	if (!w.vn)
 		return -ENOENT;
 	if (!want_dir) {
@@ -847,6 +868,8 @@ static long rename_at(int odirfd, const char *opath, int ndirfd, const char *npa
 		return -EBUSY;
 	if (o.dir->dev != n.dir->dev) /* one st_dev per file system */
 		return -EXDEV;
+	if (ro(o.dir))
+		return -EROFS;
 	if (n.vn == o.vn)
 		return 0; /* POSIX: two names of one file, nothing to do */
 	if (flags & RENAME_EXCHANGE) {
@@ -912,6 +935,8 @@ static long link_at(int odirfd, const char *opath, int ndirfd, const char *npath
 		return -EEXIST;
 	if (n.dirslash)
 		return -ENOENT;
+	if (ro(n.dir))
+		return -EROFS;
 	if (n.dir->dev != vn->dev)
 		return -EXDEV;
 	if (n.dir->nlink == 0 || (vn->nlink == 0 && !vn->linkable))
@@ -950,6 +975,8 @@ static long symlink_at(const char *target, int dirfd, const char *path)
 		return -ENOENT;
 	if (w.dir->nlink == 0)
 		return -ENOENT;
+	if (ro(w.dir))
+		return -EROFS;
 	return w.dir->ops->create(w.dir, w.name, w.len, S_IFLNK | 0777, target, &vn);
 }
 
@@ -1098,6 +1125,8 @@ SYSCALL_DEFINE2(truncate, const char *, path, off_t, len)
 		return -EISDIR;
 	if (!S_ISREG(vn->mode) || len < 0)
 		return -EINVAL;
+	if (ro(vn))
+		return -EROFS;
 	return vn->ops->truncate(vn, len);
 }
 
@@ -1171,6 +1200,8 @@ static long utimens_at(int dirfd, const char *path, const struct timespec *ts, i
 		return -EINVAL;
 	if ((r = node_at(dirfd, path, flags, &vn)))
 		return r;
+	if (ro(vn))
+		return -EROFS;
 	a = vn->atime;
 	m = vn->mtime;
 	if ((r = set_time(&a, ts, now)) || (r = set_time(&m, ts ? ts + 1 : NULL, now)))
@@ -1204,6 +1235,8 @@ SYSCALL_DEFINE2(utimes, const char *, path, const struct timeval *, tv)
 
 static long chmod_node(struct vnode *vn, mode_t mode)
 {
+	if (ro(vn))
+		return -EROFS;
 	vn->mode = (vn->mode & S_IFMT) | (mode & 07777);
 	vn->ctime = vfs_now();
 	return 0;
@@ -1241,6 +1274,8 @@ SYSCALL_DEFINE4(fchmodat, int, dirfd, const char *, path, mode_t, mode, int, fla
 
 static long chown_node(struct vnode *vn, uid_t uid, gid_t gid)
 {
+	if (ro(vn))
+		return -EROFS;
 	if (uid != (uid_t)-1)
 		vn->uid = uid;
 	if (gid != (gid_t)-1)
@@ -1295,6 +1330,23 @@ SYSCALL_DEFINE1(syncfs, int, fd)
 
 /* ---- start-up ---- */
 
+/* The initrd, when the base brought one: at /initrd, read-only. */
+static void mount_initrd(void)
+{
+	struct vnode *dir, *fs;
+	const char *why;
+	size_t where;
+
+	if (!keel_initrd_len)
+		return;
+	fs = initrd_new(keel_initrd, keel_initrd_len, makedev(0, 3), &why, &where);
+	if (!fs)
+		keel_panic("initrd: the archive is malformed at byte %zu: %s", where, why);
+	if (root->ops->create(root, "initrd", 6, S_IFDIR | 0755, NULL, &dir) ||
+	    vfs_mount("/initrd", fs))
+		keel_panic("no memory for /initrd");
+}
+
 void vfs_init(void)
 {
 	struct vnode *dev, *tmp;
@@ -1310,4 +1362,5 @@ void vfs_init(void)
 	    root->ops->create(root, "tmp", 3, S_IFDIR | 01777, NULL, &tmp) ||
 	    devfs_populate(devroot) || vfs_mount("/dev", devroot))
 		keel_panic("no memory for /dev and /tmp");
+	mount_initrd();
 }

@@ -2,7 +2,8 @@
  * The vfs: path lookup, the mount table, cwd and umask, and the
  * path-based system calls. Above: the FILE-class calls and open files
  * (struct file, fd.h). Below: file systems, each a struct vnode_ops
- * (fs/ramfs.c; /dev is a ramfs holding device nodes, fs/devfs.c).
+ * (fs/ramfs.c; /dev is a ramfs holding device nodes, fs/devfs.c; the
+ * initrd at /initrd, read-only, fs/initrd.c).
  *
  * Nothing in keel runs between a lookup and the use of its result (a
  * file system never blocks), so lookups hand out borrowed nodes; only
@@ -31,6 +32,10 @@ typedef int (*vfs_filldir_fn)(void *ctx, const char *name, size_t len, ino_t ino
  * these calls do the change or fail with -ENOSPC.
  */
 struct vnode_ops {
+	/* A read-only file system: the vfs answers -EROFS to every change
+	 * and never calls create, link, unlink, rename, exchange, write,
+	 * truncate or allocate (which may be NULL). */
+	int read_only;
 	struct vnode *(*lookup)(struct vnode *dir, const char *name, size_t len);
 	/* A new node of mode's type linked into dir as name: S_IFREG,
 	 * S_IFDIR, S_IFLNK (target: its NUL-terminated contents), or a
@@ -58,6 +63,10 @@ struct vnode_ops {
 	/* Backs [off, off+len) with memory (fallocate); grows size unless
 	 * keep_size. -ENOSPC when the budget cannot hold it. */
 	int (*allocate)(struct vnode *vn, off_t off, off_t len, int keep_size);
+	/* Optional: a regular file's vn->size bytes, in memory that stays
+	 * put and unchanged while the node lives (the initrd's archive),
+	 * so copies out of it need no bounce buffer (sendfile). */
+	const void *(*data)(struct vnode *vn);
 	const char *(*readlink)(struct vnode *vn); /* owned by the node */
 	int (*statfs)(struct vnode *vn, struct statfs *sf);
 	/* nlink and refs both reached 0. */
@@ -105,6 +114,13 @@ struct vnode *ramfs_new(dev_t dev);
  * or 2 (priv). */
 int devfs_populate(struct vnode *dir);
 extern const struct file_ops devfs_fd_alias_ops;
+
+/* fs/initrd.c: the tree of the cpio newc archive buf[0, len) as a
+ * read-only file system whose files' data are the archive's own bytes
+ * (which must stay in place, unchanged); its root, or NULL with a
+ * reason in *why and the offending entry's offset in *where. dev is
+ * its st_dev. */
+struct vnode *initrd_new(const void *buf, size_t len, dev_t dev, const char **why, size_t *where);
 
 /* fs/blkdev.c: a node vda, vdb, ... in dir for each block device the
  * platform has. */

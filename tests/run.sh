@@ -260,6 +260,7 @@ declare -A unit_links=(
 	[mm]=sys/mm.c
 	[kmem]="sys/mm.c sys/kmem.c"
 	[ramfs]="sys/mm.c sys/kmem.c fs/ramfs.c"
+	[initrd]="sys/mm.c sys/kmem.c fs/cpio.c fs/initrd.c monitor/initrd.c"
 	[dispatch]=sys/dispatch.c
 	[timer]=sys/timer.c
 	[log]=sys/log.c
@@ -274,7 +275,7 @@ for src in tests/unit/*.c; do
 	suite=$(basename "$src" .c)
 	bin=$TB/unit/$suite
 	link=${unit_links[$suite]:-}
-	stale "$bin" "$src" tests/unit/unit.h $link sys/*.h sys/syscalls.def monitor/*.h \
+	stale "$bin" "$src" tests/unit/unit.h $link sys/*.h sys/syscalls.def monitor/*.h fs/*.h \
 		include/keel/*.h tests/run.sh || continue
 	throttle
 	{ gcc "${UNIT_CFLAGS[@]}" -o "$bin.$$" "$src" $link >"$bin.log" 2>&1 &&

@@ -302,6 +302,13 @@ static const struct keel_platform kvm_platform = {
 	.block_complete = block_complete,
 };
 
+/* Before keel_start there is no keel_log: one line, then exit 2. */
+static __attribute__((noreturn)) void boot_fail(const char *msg)
+{
+	console_write(2, msg, strlen(msg));
+	kvm_exit(2);
+}
+
 void kvm_entry(void)
 {
 	static struct keel_boot b;
@@ -325,5 +332,15 @@ void kvm_entry(void)
 	b.argv = (char **)boot->argv;
 	b.envp = (char **)boot->envp;
 	b.stats = (int)boot->stats;
+	if (boot->initrd_len) {
+		/* Inside guest memory, above the image: keel_start takes
+		 * its pages out of the region. */
+		uint64_t a = boot->initrd_addr, n = boot->initrd_len;
+
+		if (a < image_end || a > boot->mem_size || n > boot->mem_size - a)
+			boot_fail("keel: the monitor put the initrd outside guest memory\n");
+		b.initrd = (const void *)a;
+		b.initrd_len = n;
+	}
 	keel_start(&b);
 }

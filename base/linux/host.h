@@ -34,6 +34,7 @@ static inline long host_syscall6(long n, long a1, long a2, long a3, long a4,
 /* Host numbers, so this file needs no host headers. */
 #define HOST_read 0
 #define HOST_write 1
+#define HOST_close 3
 #define HOST_fstat 5
 #define HOST_mmap 9
 #define HOST_mprotect 10

@@ -78,12 +78,26 @@ static const char *parse_mac(const char *s, unsigned char mac[6])
 	return s + 12;
 }
 
-/* "mem=BYTES stats=0|1 [disk=FD ro=0|1] [net=FD mac=HEX]", written by keel-run; unknown
- * words are errors. */
+/* The initrd keel-run left open on fd: mapped read-only, outside the
+ * region (keel_start counts it against the budget). */
+static void map_initrd(long fd, unsigned long len, struct keel_boot *b)
+{
+	long r = host_syscall(HOST_mmap, 0, len, PROT_READ, MAP_PRIVATE, fd, 0);
+
+	if (r < 0 && r > -4096)
+		die("cannot map the initrd keel-run gave");
+	host_syscall(HOST_close, fd);
+	b->initrd = (const void *)r;
+	b->initrd_len = len;
+}
+
+/* "mem=BYTES stats=0|1 [disk=FD ro=0|1] [initrd=FD initrd_len=BYTES] [net=FD mac=HEX]",
+ * written by keel-run; unknown words are errors. */
 static void parse_opts(const char *s, struct keel_boot *b)
 {
 	const char *e;
-	long disk = -1, ro = 0, net = -1;
+	long disk = -1, ro = 0, net = -1, initrd = -1;
+	unsigned long initrd_len = 0;
 	unsigned char mac[6] = { 0 };
 
 	while (*s) {
@@ -99,6 +113,10 @@ static void parse_opts(const char *s, struct keel_boot *b)
 			disk = (long)parse_ulong(s + 5, &e);
 		else if (prefix(s, "ro="))
 			ro = (long)parse_ulong(s + 3, &e);
+		else if (prefix(s, "initrd="))
+			initrd = (long)parse_ulong(s + 7, &e);
+		else if (prefix(s, "initrd_len="))
+			initrd_len = parse_ulong(s + 11, &e);
 		else if (prefix(s, "net="))
 			net = (long)parse_ulong(s + 4, &e);
 		else if (prefix(s, "mac="))
@@ -113,6 +131,8 @@ static void parse_opts(const char *s, struct keel_boot *b)
 		linux_disk_init((int)disk, (int)ro);
 	if (net >= 0)
 		linux_net_init((int)net, mac);
+	if (initrd >= 0 && initrd_len)
+		map_initrd(initrd, initrd_len, b);
 }
 
 void linux_entry(long *sp)
@@ -120,7 +140,7 @@ void linux_entry(long *sp)
 	static struct keel_boot b;
 	char **envp, **out;
 	long *aux;
-	size_t image, region;
+	size_t image, initrd, region;
 	long r;
 	int i;
 
@@ -144,9 +164,10 @@ void linux_entry(long *sp)
 			b.random16 = (const void *)aux[i + 1];
 
 	image = ((size_t)(_end - __executable_start) + 4095) & ~4095UL;
-	if (b.budget < image + (1UL << 20))
-		die("--mem is too small: the image alone needs more than that plus 1 MiB");
-	region = (b.budget - image) & ~4095UL;
+	initrd = (b.initrd_len + 4095) & ~4095UL;
+	if (b.budget < image + initrd + (1UL << 20))
+		die("--mem is too small: the image and the initrd need more than that plus 1 MiB");
+	region = (b.budget - image - initrd) & ~4095UL;
 	r = host_syscall(HOST_mmap, 0, region, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (r < 0 && r > -4096)

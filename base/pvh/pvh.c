@@ -31,6 +31,11 @@ struct memmap_entry {
 	uint32_t type, reserved;
 };
 
+/* hvm_start_info's modules: the first is the initrd (QEMU's -initrd). */
+struct modlist_entry {
+	uint64_t paddr, size, cmdline_paddr, reserved;
+};
+
 extern char __executable_start[], _end[];
 extern uint64_t pvh_pml4[], pvh_pdpt[], pvh_pds[];
 extern char pvh_idt[];
@@ -637,11 +642,21 @@ void pvh_main(void)
 	const struct start_info *si = (const void *)(uintptr_t)pvh_start_info;
 	const struct memmap_entry *mm;
 	uintptr_t image_end = ((uintptr_t)_end + 4095) & ~4095UL;
-	uint64_t ram_end = 0, total = 0;
+	uint64_t ram_end = 0, total = 0, initrd = 0, initrd_len = 0;
 	uint32_t i;
 
 	if (!si || si->magic != START_MAGIC)
 		die("not started through PVH (bad hvm_start_info)");
+	/* First, before anything reuses the memory the list may lie in
+	 * (qboot keeps it on its stack); only the first GiB is mapped. */
+	if (si->nr_modules && si->modlist_paddr) {
+		const struct modlist_entry *mod = (const void *)(uintptr_t)si->modlist_paddr;
+
+		if (si->modlist_paddr > GiB - sizeof *mod)
+			die("the PVH module list lies above the first GiB");
+		initrd = mod->paddr;
+		initrd_len = mod->size;
+	}
 	if (si->version < 1 || !si->memmap_paddr)
 		die("the VMM gave no memory map (hvm_start_info version 0)");
 	mm = (const void *)(uintptr_t)si->memmap_paddr;
@@ -694,6 +709,14 @@ void pvh_main(void)
 	/* Whatever the budget holds outside [image, ram_end) is the base's:
 	 * firmware, boot tables, memory the VMM reserved. */
 	b.base_bytes = b.budget - (ram_end - (uintptr_t)__executable_start);
+	if (initrd_len) {
+		/* In RAM above the image (QEMU puts it at the top): keel_start
+		 * takes its pages out of the region. */
+		if (initrd < image_end || initrd > ram_end || initrd_len > ram_end - initrd)
+			die("the initrd (the first PVH module) lies outside usable memory");
+		b.initrd = (const void *)(uintptr_t)initrd;
+		b.initrd_len = initrd_len;
+	}
 	keel_start(&b);
 }
 

@@ -98,6 +98,10 @@ struct kvm_boot_info {
 	uint64_t stats; /* --stats */
 	uint64_t ttys;  /* bit n: the monitor's fd n (0-2) is a terminal */
 	struct kvm_dev devs[KVM_MAX_DEVS];
+	/* --initrd: a cpio newc archive at the top of guest memory, page
+	 * aligned; 0, 0 when there is none. The guest checks both. */
+	uint64_t initrd_addr;
+	uint64_t initrd_len;
 };
 
 #endif

@@ -119,8 +119,9 @@ struct keel_platform {
 };
 
 /* What a base hands to keel_start(). All memory the image may use is
- * [mem_base, mem_base + mem_len): the budget minus the image and
- * whatever the base itself holds (counted in base_bytes). */
+ * [mem_base, mem_base + mem_len): the budget minus the image, an
+ * initrd kept outside the region, and whatever the base itself holds
+ * (counted in base_bytes). */
 struct keel_boot {
 	const struct keel_platform *platform;
 	uintptr_t mem_base;
@@ -138,6 +139,17 @@ struct keel_boot {
 	const char *net_ip;  /* "A.B.C.D/N"; NULL: DHCP (device mode) */
 	const char *net_gw;  /* "A.B.C.D" or NULL */
 	const char *net_dns; /* "A.B.C.D" or NULL */
+	/* The initrd (--initrd): a cpio newc archive of initrd_len bytes
+	 * at initrd, or NULL and 0. keel mounts it read-only at /initrd
+	 * and reads the files' data in place, so it must stay where it is,
+	 * unchanged, for the machine's life. It lies either inside the
+	 * region (keel then takes its pages before any other use: the base
+	 * must not have written there otherwise) or wholly outside it (keel
+	 * counts it against the budget, as it does the image: the base
+	 * must have left it out of mem_len). keel checks every field of the
+	 * archive before use; a malformed one stops the boot with a panic. */
+	const void *initrd;
+	size_t initrd_len;
 };
 
 #define KEEL_NET_NONE 0

@@ -252,3 +252,132 @@ bad_version() {
 	expect_out_line "keel-run [0-9]+\.[0-9]+\.[0-9]+.*"
 	[[ $(wc -l <"$out") == 1 ]] || note_fail "more than one line: $(show "$out")"
 }
+
+# ---- --initrd=DIR|FILE -------------------------------------------------------
+
+BAD_TESTS+=(initrd-missing initrd-empty-arg initrd-garbage initrd-empty-file initrd-gzip
+	initrd-tar initrd-corrupt initrd-dotdot initrd-fifo initrd-device initrd-unreadable
+	initrd-too-large initrd-too-large-dir initrd-is-a-device)
+
+# newc NAME MODE DATA: one cpio newc entry (header, name, data, padding).
+newc() {
+	local name=$1 mode=$2 data=$3 h
+	h=$(printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+		1 "$mode" 0 0 1 0 ${#data} 0 0 0 0 $((${#name} + 1)) 0)
+	printf '%s%s\0' "$h" "$name"
+	head -c $(((4 - (110 + ${#name} + 1) % 4) % 4)) /dev/zero
+	printf '%s' "$data"
+	head -c $(((4 - ${#data} % 4) % 4)) /dev/zero
+}
+
+bad_initrd_missing() {
+	kr --initrd=/nonexistent/site "$GOOD"
+	expect_refused "--initrd=/nonexistent/site" "No such file"
+}
+
+bad_initrd_empty_arg() {
+	kr --initrd= "$GOOD"
+	expect_refused "--initrd"
+}
+
+bad_initrd_garbage() {
+	kr --initrd="$BI/text" "$GOOD"
+	expect_refused "--initrd=" "not a cpio archive"
+}
+
+bad_initrd_empty_file() {
+	kr --initrd="$BI/empty" "$GOOD"
+	expect_refused "--initrd=" "empty"
+}
+
+bad_initrd_gzip() {
+	gzip -c "$BI/text" >"$BI/text.gz"
+	kr --initrd="$BI/text.gz" "$GOOD"
+	expect_refused "compressed"
+}
+
+bad_initrd_tar() {
+	mkdir -p "$BI/tartree"
+	printf 'x\n' >"$BI/tartree/x"
+	tar -C "$BI/tartree" -cf "$BI/tree.tar" .
+	kr --initrd="$BI/tree.tar" "$GOOD"
+	expect_refused "tar archive"
+}
+
+# A good entry, then one whose size runs past the end of the file.
+bad_initrd_corrupt() {
+	{ newc a $((0100644)) x; newc b $((0100644)) yyyy; newc 'TRAILER!!!' 0 ''; } >"$BI/corrupt.cpio"
+	# b's filesize field: the second header starts at 116, fields at +6
+	poke "$BI/corrupt.cpio" $((116 + 6 + 6 * 8)) "$(printf 'FFFFFF00' | od -An -tx1 | tr -d ' \n')"
+	kr --initrd="$BI/corrupt.cpio" "$GOOD"
+	expect_refused "bad cpio archive" '"b"' "past the end"
+}
+
+bad_initrd_dotdot() {
+	{ newc ../escape $((0100644)) x; newc 'TRAILER!!!' 0 ''; } >"$BI/dotdot.cpio"
+	kr --initrd="$BI/dotdot.cpio" "$GOOD"
+	expect_refused "bad cpio archive" '".."'
+}
+
+bad_initrd_fifo() {
+	mkdir -p "$BI/fifotree/sub"
+	printf 'x\n' >"$BI/fifotree/ok"
+	[[ -p $BI/fifotree/sub/pipe ]] || mkfifo "$BI/fifotree/sub/pipe"
+	kr --initrd="$BI/fifotree" "$GOOD"
+	expect_refused "fifotree/sub/pipe" "FIFO"
+}
+
+bad_initrd_device() {
+	if [[ $(id -u) != 0 ]]; then
+		skip_reason="skipped: making a device node needs root"
+		return
+	fi
+	mkdir -p "$BI/devtree"
+	[[ -c $BI/devtree/null ]] || mknod "$BI/devtree/null" c 1 3
+	kr --initrd="$BI/devtree" "$GOOD"
+	expect_refused "devtree/null" "device"
+	# and in an archive
+	{ newc null $((0020644)) ''; newc 'TRAILER!!!' 0 ''; } >"$BI/dev.cpio"
+	kr --initrd="$BI/dev.cpio" "$GOOD"
+	expect_refused "bad cpio archive" "device"
+}
+
+# A file keel-run may not read (as root: keel-run runs as nobody).
+bad_initrd_unreadable() {
+	local d as=()
+	if [[ $(id -u) == 0 ]]; then
+		command -v setpriv >/dev/null ||
+			{ skip_reason="skipped: as root, this needs setpriv to drop privileges"; return; }
+		as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	fi
+	d=$(mktemp -d /tmp/keel-initrd.XXXXXX) || return
+	chmod 755 "$d"
+	mkdir "$d/tree"
+	printf 'secret\n' >"$d/tree/secret"
+	chmod 000 "$d/tree/secret"
+	cp "$GOOD" "$d/hello" && chmod 755 "$d/hello"
+	run_host "${as[@]}" "$KEEL_RUN" --initrd="$d/tree" "$d/hello"
+	rm -rf "$d"
+	expect_refused "cannot read" "tree/secret" "Permission denied"
+}
+
+# 3 MiB of archive cannot fit in 4M beside the image and keel's 2 MiB.
+bad_initrd_too_large() {
+	{ newc big $((0100644)) "$(head -c 3145728 /dev/zero | tr '\0' x)"; newc 'TRAILER!!!' 0 ''; } >"$BI/big.cpio"
+	kr --mem=4M --initrd="$BI/big.cpio" "$GOOD"
+	expect_refused "--initrd=" "does not fit in --mem=4096K"
+	kr --mem=8M --initrd="$BI/big.cpio" --target=linux "$GOOD"
+	expect_status 0
+}
+
+bad_initrd_too_large_dir() {
+	mkdir -p "$BI/bigtree"
+	head -c 3145728 /dev/zero >"$BI/bigtree/big"
+	kr --mem=4M --initrd="$BI/bigtree" "$GOOD"
+	expect_refused "--initrd=" "does not fit"
+}
+
+bad_initrd_is_a_device() {
+	kr --initrd=/dev/null "$GOOD"
+	expect_refused "--initrd=/dev/null" "not a directory or a regular file"
+}

@@ -281,6 +281,17 @@ TEST(help_and_version)
 	CHECK_EQ(o.help, 0);
 }
 
+TEST(initrd)
+{
+	CHECK_EQ(PARSE("img"), 0);
+	CHECK(o.initrd == NULL);
+	CHECK_EQ(o.initrd_fd, -1);
+	CHECK_EQ(PARSE("--initrd=build/site", "img"), 0);
+	CHECK_STR(o.initrd, "build/site");
+	CHECK_EQ(PARSE("--initrd=", "img"), -1);
+	CHECK_HAS(err, "--initrd");
+}
+
 TEST(error_fits_small_buffer)
 {
 	char small[8];

@@ -1,0 +1,541 @@
+/*
+ * --initrd=DIR|FILE on keel-run's side: packs a directory into a cpio
+ * newc archive (keel's own small packer: regular files, directories
+ * and symlinks, in name order, so the same tree makes the same
+ * archive) or takes an archive file as it is after checking it the way
+ * the guest will (fs/cpio.c, the same parser). The result is a sealed
+ * memfd, so the bytes the guest reads in place cannot change under it;
+ * each target hands it over its own way (linux.c, kvm.c, qemu.c).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../fs/cpio.h"
+#include "initrd.h"
+
+#define SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
+
+struct pack {
+	int fd;
+	unsigned char buf[1 << 16];
+	size_t n;
+	size_t total, limit;
+	uint32_t ino;
+	char path[PATH_MAX]; /* the host path being packed */
+	size_t top;	     /* where the archive's name starts in path */
+	char *err;
+	size_t errlen;
+};
+
+static int failf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int failf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int flush(struct pack *p)
+{
+	size_t off = 0;
+
+	while (off < p->n) {
+		ssize_t w = write(p->fd, p->buf + off, p->n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return failf(p->err, p->errlen, "cannot hold the archive in memory: %s",
+				     w < 0 ? strerror(errno) : "short write");
+		off += (size_t)w;
+	}
+	p->n = 0;
+	return 0;
+}
+
+/* Appends bytes; 1 once the archive has grown past the limit. */
+static int put(struct pack *p, const void *data, size_t len)
+{
+	const unsigned char *d = data;
+
+	p->total += len;
+	if (p->total > p->limit)
+		return 1;
+	while (len) {
+		size_t k = sizeof p->buf - p->n < len ? sizeof p->buf - p->n : len;
+
+		memcpy(p->buf + p->n, d, k);
+		p->n += k;
+		d += k;
+		len -= k;
+		if (p->n == sizeof p->buf && flush(p))
+			return -1;
+	}
+	return 0;
+}
+
+static int put_pad(struct pack *p)
+{
+	static const char zeros[4];
+
+	return put(p, zeros, (4 - (p->total & 3)) & 3);
+}
+
+static int header(struct pack *p, const char *name, const struct stat *st, size_t size)
+{
+	char h[CPIO_HDR_LEN + 1];
+	size_t nlen = strlen(name);
+	int r;
+
+	snprintf(h, sizeof h, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+		 ++p->ino, (unsigned)st->st_mode, (unsigned)st->st_uid, (unsigned)st->st_gid,
+		 S_ISDIR(st->st_mode) ? 2u : 1u, (unsigned)(st->st_mtime < 0 ? 0 : st->st_mtime),
+		 (unsigned)size, 0u, 0u, 0u, 0u, (unsigned)nlen + 1, 0u);
+	if ((r = put(p, h, CPIO_HDR_LEN)) || (r = put(p, name, nlen + 1)))
+		return r;
+	return put_pad(p);
+}
+
+/* The host path of what is being packed, for messages. */
+static const char *where(struct pack *p)
+{
+	return p->path;
+}
+
+static int pack_file(struct pack *p, int dirfd, const char *name, const char *aname,
+		     const struct stat *lst)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), r;
+	unsigned char buf[1 << 16];
+	struct stat st;
+	size_t left;
+
+	if (fd < 0)
+		return failf(p->err, p->errlen, "cannot read %s: %s", where(p), strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return failf(p->err, p->errlen, "%s changed while being packed", where(p));
+	}
+	if ((unsigned long long)st.st_size > 0xffffffffULL) {
+		close(fd);
+		return failf(p->err, p->errlen,
+			     "%s is larger than a cpio newc entry can be (4 GiB)", where(p));
+	}
+	if ((r = header(p, aname, &st, (size_t)st.st_size))) {
+		close(fd);
+		return r;
+	}
+	for (left = (size_t)st.st_size; left;) {
+		ssize_t n = read(fd, buf, left < sizeof buf ? left : sizeof buf);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			if (n < 0)
+				return failf(p->err, p->errlen, "cannot read %s: %s", where(p),
+					     strerror(errno));
+			return failf(p->err, p->errlen, "%s shrank while being packed", where(p));
+		}
+		if ((r = put(p, buf, (size_t)n))) {
+			close(fd);
+			return r;
+		}
+		left -= (size_t)n;
+	}
+	close(fd);
+	return put_pad(p);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int pack_dir(struct pack *p, int fd);
+
+/* One entry of a directory: p->path already names it. */
+static int pack_entry(struct pack *p, int dirfd, const char *name)
+{
+	const char *aname = p->path + p->top;
+	struct stat st;
+	char target[CPIO_LINK_MAX + 1];
+	ssize_t n;
+	int fd, r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return failf(p->err, p->errlen, "cannot read %s: %s", where(p), strerror(errno));
+	if (strlen(aname) > CPIO_NAME_MAX)
+		return failf(p->err, p->errlen, "%s: the name is longer than 4095 bytes", where(p));
+	switch (st.st_mode & S_IFMT) {
+	case S_IFREG:
+		return pack_file(p, dirfd, name, aname, &st);
+	case S_IFLNK:
+		n = readlinkat(dirfd, name, target, sizeof target);
+		if (n < 0)
+			return failf(p->err, p->errlen, "cannot read %s: %s", where(p),
+				     strerror(errno));
+		if (n == 0 || (size_t)n > CPIO_LINK_MAX)
+			return failf(p->err, p->errlen, "%s: a symlink target of %s bytes",
+				     where(p), n ? "more than 4095" : "0");
+		if ((r = header(p, aname, &st, (size_t)n)) || (r = put(p, target, (size_t)n)))
+			return r;
+		return put_pad(p);
+	case S_IFDIR:
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return failf(p->err, p->errlen, "cannot read %s: %s", where(p),
+				     strerror(errno));
+		if ((r = header(p, aname, &st, 0))) {
+			close(fd);
+			return r;
+		}
+		return pack_dir(p, fd);
+	case S_IFCHR:
+	case S_IFBLK:
+		return failf(p->err, p->errlen,
+			     "%s is a device (an initrd holds regular files, directories and "
+			     "symlinks)",
+			     where(p));
+	case S_IFIFO:
+		return failf(p->err, p->errlen,
+			     "%s is a FIFO (an initrd holds regular files, directories and "
+			     "symlinks)",
+			     where(p));
+	case S_IFSOCK:
+		return failf(p->err, p->errlen,
+			     "%s is a socket (an initrd holds regular files, directories and "
+			     "symlinks)",
+			     where(p));
+	default:
+		return failf(p->err, p->errlen, "%s is of an unknown type", where(p));
+	}
+}
+
+/* The entries of the directory open on fd (which this closes), in name
+ * order, below p->path. */
+static int pack_dir(struct pack *p, int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i, plen = strlen(p->path);
+	int r = 0;
+
+	if (!d) {
+		close(fd);
+		return failf(p->err, p->errlen, "cannot read %s: %s", where(p), strerror(errno));
+	}
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			char **more = realloc(names, (cap = cap ? 2 * cap : 64) * sizeof *names);
+
+			if (!more) {
+				r = failf(p->err, p->errlen, "out of memory");
+				goto out;
+			}
+			names = more;
+		}
+		if (!(names[n] = strdup(de->d_name))) {
+			r = failf(p->err, p->errlen, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	if (errno) {
+		r = failf(p->err, p->errlen, "cannot read %s: %s", where(p), strerror(errno));
+		goto out;
+	}
+	qsort(names, n, sizeof *names, by_name);
+	for (i = 0; i < n && !r; i++) {
+		if (plen + 1 + strlen(names[i]) >= sizeof p->path) {
+			r = failf(p->err, p->errlen, "%s/%s: the path is too long", p->path,
+				  names[i]);
+			break;
+		}
+		snprintf(p->path + plen, sizeof p->path - plen, "/%s", names[i]);
+		r = pack_entry(p, dirfd(d), names[i]);
+		p->path[plen] = 0;
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return r;
+}
+
+static int pack(const char *dir, int fd, size_t limit, size_t *len, char *err, size_t errlen)
+{
+	struct pack *p = calloc(1, sizeof *p);
+	static const struct stat trailer = { .st_mode = 0 };
+	struct stat st;
+	int dfd, r;
+
+	if (!p)
+		return failf(err, errlen, "out of memory");
+	p->fd = fd;
+	p->limit = limit;
+	p->err = err;
+	p->errlen = errlen;
+	snprintf(p->path, sizeof p->path, "%s", dir);
+	p->top = strlen(p->path);
+	while (p->top > 1 && p->path[p->top - 1] == '/')
+		p->path[--p->top] = 0; /* "site/" names as "site" does */
+	p->top++;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fstat(dfd, &st)) {
+		r = failf(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((r = header(p, ".", &st, 0)) || (r = pack_dir(p, dfd)) ||
+	    (r = header(p, CPIO_TRAILER, &trailer, 0)))
+		goto out;
+	r = flush(p);
+out:
+	*len = p->total;
+	free(p);
+	return r < 0 ? -1 : 0;
+}
+
+/* ---- checking an archive ---- */
+
+struct name {
+	char *path; /* normalized: components joined by '/', "" the root */
+	uint32_t mode;
+	size_t offset;
+};
+
+/* Byte order with '/' lowest: "a" < "a/b" < "a-b", so the names under a
+ * directory follow it directly. */
+static int key(unsigned char c)
+{
+	return c == 0 ? 0 : c == '/' ? 1 : c + 1;
+}
+
+static int path_order(const void *x, const void *y)
+{
+	const unsigned char *a = (const void *)((const struct name *)x)->path;
+	const unsigned char *b = (const void *)((const struct name *)y)->path;
+
+	for (; *a && *a == *b; a++, b++)
+		;
+	return key(*a) - key(*b);
+}
+
+int initrd_check(const unsigned char *buf, size_t len, char *err, size_t errlen)
+{
+	struct name *names = NULL;
+	size_t n = 0, cap = 0, off = 0, i;
+	struct cpio_entry e;
+	const char *why;
+	int r = -1, k;
+
+	while ((k = cpio_next(buf, len, &off, &e, &why)) == 1) {
+		const char *p = e.name, *end = e.name + e.namelen, *comp;
+		size_t clen, at = 0;
+		char *path;
+
+		if ((why = cpio_check_entry(&e)))
+			goto bad;
+		if (!(path = malloc(e.namelen + 1))) {
+			failf(err, errlen, "out of memory");
+			goto out;
+		}
+		while ((k = cpio_component(&p, end, &comp, &clen, &why)) == 1) {
+			if (at)
+				path[at++] = '/';
+			memcpy(path + at, comp, clen);
+			at += clen;
+		}
+		path[at] = 0;
+		if (k < 0) {
+			free(path);
+			goto bad;
+		}
+		if (!at) {
+			free(path);
+			if (!S_ISDIR(e.mode)) {
+				why = "the root is not a directory";
+				goto bad;
+			}
+			continue;
+		}
+		if (n == cap) {
+			struct name *more =
+				realloc(names, (cap = cap ? 2 * cap : 256) * sizeof *names);
+
+			if (!more) {
+				free(path);
+				failf(err, errlen, "out of memory");
+				goto out;
+			}
+			names = more;
+		}
+		names[n++] = (struct name){ path, e.mode, e.offset };
+	}
+	if (k < 0)
+		goto bad;
+	qsort(names, n, sizeof *names, path_order);
+	for (i = 0; i + 1 < n; i++) {
+		size_t l = strlen(names[i].path);
+
+		if (strcmp(names[i].path, names[i + 1].path) == 0 &&
+		    !(S_ISDIR(names[i].mode) && S_ISDIR(names[i + 1].mode))) {
+			failf(err, errlen, "\"%s\" is in the archive twice", names[i].path);
+			goto out;
+		}
+		if (!S_ISDIR(names[i].mode) && strncmp(names[i].path, names[i + 1].path, l) == 0 &&
+		    names[i + 1].path[l] == '/') {
+			failf(err, errlen, "\"%s\" holds \"%s\" but is not a directory",
+			      names[i].path, names[i + 1].path);
+			goto out;
+		}
+	}
+	r = 0;
+	goto out;
+bad:
+	if (e.name && e.namelen && !memchr(e.name, 0, e.namelen) && e.namelen < 200)
+		failf(err, errlen, "bad cpio archive: entry \"%s\" at byte %zu: %s", e.name,
+		      e.offset, why);
+	else
+		failf(err, errlen, "bad cpio archive at byte %zu: %s", e.offset, why);
+out:
+	for (i = 0; i < n; i++)
+		free(names[i].path);
+	free(names);
+	return r;
+}
+
+/* ---- the memfd ---- */
+
+static int copy_in(int in, int out, size_t size, char *err, size_t errlen)
+{
+	static unsigned char buf[1 << 16];
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t n = read(in, buf, sizeof buf), w = 0, k;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return failf(err, errlen, "cannot read it: %s", strerror(errno));
+		if (n == 0)
+			return failf(err, errlen, "it shrank while being read");
+		if ((size_t)n > size - done)
+			n = (ssize_t)(size - done);
+		while (w < n) {
+			k = write(out, buf + w, (size_t)(n - w));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return failf(err, errlen, "cannot hold it in memory: %s",
+					     k < 0 ? strerror(errno) : "short write");
+			w += k;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* What a file that is not a newc archive is, for the message. */
+static const char *what_else(const unsigned char *b, size_t len)
+{
+	if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+		return "it is compressed (gzip): decompress it first";
+	if (len >= 6 && memcmp(b, "070707", 6) == 0)
+		return "it is an old-format (odc) cpio archive: make one with cpio -o -H newc";
+	if (len >= 263 && memcmp(b + 257, "ustar", 5) == 0)
+		return "it is a tar archive: give the directory, or make a cpio archive with "
+		       "cpio -o -H newc";
+	return "it is not a cpio archive in newc format, nor a directory";
+}
+
+int initrd_make(const char *path, size_t limit, int *fd, size_t *len, char *err, size_t errlen)
+{
+	unsigned char *map;
+	struct stat st;
+	int in = -1, out;
+
+	*fd = -1;
+	*len = 0;
+	if (stat(path, &st))
+		return failf(err, errlen, "%s", strerror(errno));
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return failf(err, errlen, "not a directory or a regular file");
+	out = memfd_create("keel-initrd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (out < 0)
+		return failf(err, errlen, "cannot make a memfd: %s", strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		if (pack(path, out, limit, len, err, errlen))
+			goto fail;
+		if (*len > limit) {
+			close(out);
+			return 0; /* the caller says it does not fit */
+		}
+	} else {
+		*len = (size_t)st.st_size;
+		if ((size_t)st.st_size > limit) {
+			close(out);
+			return 0;
+		}
+		in = open(path, O_RDONLY | O_CLOEXEC);
+		if (in < 0) {
+			failf(err, errlen, "%s", strerror(errno));
+			goto fail;
+		}
+		if (copy_in(in, out, *len, err, errlen))
+			goto fail;
+		close(in);
+		in = -1;
+	}
+	if (fcntl(out, F_ADD_SEALS, SEALS)) {
+		failf(err, errlen, "cannot seal the memfd: %s", strerror(errno));
+		goto fail;
+	}
+	if (!*len) {
+		failf(err, errlen, "an empty file (not a cpio archive)");
+		goto fail;
+	}
+	map = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, out, 0);
+	if (map == MAP_FAILED) {
+		failf(err, errlen, "cannot map the archive: %s", strerror(errno));
+		goto fail;
+	}
+	if (*len < 6 || (memcmp(map, "070701", 6) && memcmp(map, "070702", 6))) {
+		failf(err, errlen, "%s", what_else(map, *len));
+		munmap(map, *len);
+		goto fail;
+	}
+	if (initrd_check(map, *len, err, errlen)) {
+		munmap(map, *len);
+		goto fail;
+	}
+	munmap(map, *len);
+	*fd = out;
+	return 0;
+fail:
+	if (in >= 0)
+		close(in);
+	close(out);
+	return -1;
+}
