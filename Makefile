@@ -41,7 +41,7 @@ NET_HDRS := $(wildcard net/lwip/*.h net/lwip/arch/*.h) include/keel/net.h
 TOOLS := $(B)/bin/keel-cc $(B)/bin/keel-run
 APPS := $(B)/apps/hello $(B)/apps/httpd
 
-.PHONY: all run test bench clean distclean deps deps-check docs unit guest lwip
+.PHONY: all run test bench clean distclean deps deps-check docs unit guest lwip site
 all: deps-check $(TOOLS) $(B)/lib/keel.o $(APPS)
 
 # A fresh machine needs no set-up step: this fast check (one dpkg-query)
@@ -146,6 +146,11 @@ bench: all
 
 deps:
 	scripts/deps.sh
+
+# The website (site/ and the documents, Markdown rendered with cmark-gfm)
+# into build/site; scripts/check-site.sh checks it.
+site: deps-check
+	scripts/build-site.sh $(B)/site
 
 # docs/syscalls.md is generated from sys/syscalls.def; the committed copy
 # must match (scripts/gen-syscall-doc.sh --check, run by the tests).

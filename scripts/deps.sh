@@ -21,9 +21,10 @@ set -eu
 BUILD="gcc make binutils libc6-dev dpkg-dev xz-utils debian-archive-keyring"
 # To test and benchmark: static musl reference programs (musl-tools),
 # QEMU and its firmware for the VM targets, network namespaces (iproute2),
-# an HTTP client (curl), a Markdown renderer for the website (cmark), and
-# cpio for the initrd tests' prepacked archive.
-EXTRA="musl-tools qemu-system-x86 qemu-system-data seabios iproute2 iputils-ping curl cmark cpio"
+# an HTTP client (curl), a Markdown renderer for the website (cmark-gfm:
+# cmark with GitHub's tables), cpio for the initrd tests' prepacked
+# archive, and for the web server's benchmark wrk and nginx (its anchor).
+EXTRA="musl-tools qemu-system-x86 qemu-system-data seabios iproute2 iputils-ping curl cmark cmark-gfm cpio wrk nginx"
 
 mode=install
 case ${1:-} in
@@ -88,6 +89,12 @@ apt-get update -qq
 if [ -n "$need" ]; then
 	echo "deps.sh: installing $need"
 	apt-get install -y -qq --no-install-recommends $need >/dev/null
+	case " $need " in
+	*" nginx "*)
+		# The benchmark runs nginx itself, in a namespace of its own;
+		# Debian's package starts the system's on port 80: stop it.
+		invoke-rc.d nginx stop >/dev/null 2>&1 || true ;;
+	esac
 	left=$(missing $need)
 	if [ -n "$left" ]; then
 		echo "deps.sh: still missing after apt-get install: $left" >&2

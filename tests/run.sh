@@ -23,7 +23,8 @@
 #                       (tests/bad-input/cases.sh)
 #   web/MODE/CASE       keel's web server (apps/httpd) against curl and the
 #                       load clients in tests/tools/ (tests/web/httpd.sh):
-#                       MODE host is its host build with the sanitizers
+#                       MODE host is its host build with the sanitizers;
+#   web/site/NAME       the website: built, links resolving, the plot
 set -u -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -427,7 +428,16 @@ for t in "${GUEST_TOP_TESTS[@]}"; do
 	end_test "guest/$t"
 done
 
-# ---- web: keel's httpd --------------------------------------------------------
+# ---- web: the website and keel's httpd ----------------------------------------
+
+source tests/web/site.sh
+for t in "${SITE_TESTS[@]}"; do
+	wanted "web/site/$t" || continue
+	begin_test
+	"site_case_${t//-/_}"
+	end_test "web/site/$t"
+done
+
 #
 # tests/web/httpd.sh runs the same cases against any command that starts
 # httpd (see its --help); web_suite runs it for one MODE, the cases that
