@@ -46,6 +46,8 @@ static const char usage[] =
 	"                   FILE is not writable)\n"
 	"  --net=tap:IFNAME give the guest a network device on the tap IFNAME\n"
 	"                   (which must exist: ip tuntap add IFNAME mode tap)\n"
+	"  --net=host       the guest's sockets are the host's (linux target only;\n"
+	"                   --target=auto then means linux)\n"
 	"  --env=NAME=VALUE put NAME in the application's environment (repeatable;\n"
 	"                   the host environment is not passed on)\n"
 	"  --initrd=DIR|FILE give the guest a read-only file tree at /initrd: DIR\n"
@@ -115,7 +117,7 @@ int main(int argc, char **argv)
 
 	switch (o.target) {
 	case TARGET_AUTO:
-		if (kvm_usable())
+		if (kvm_usable() && !o.net_host)
 			return kvm_run(&o, elf, len, &info);
 		return linux_run(&o, elf, len, &info);
 	case TARGET_LINUX:

@@ -76,10 +76,12 @@ static char **build_env(const struct options *o)
 		if (fd < 0)
 			fail("--net=tap:%s: %s", o->tap, err);
 		fcntl(fd, F_SETFD, 0); /* the image keeps it across exec */
-		snprintf(opts + n, sizeof opts - (size_t)n,
-			 " net=%d mac=%02x%02x%02x%02x%02x%02x", fd, o->mac[0], o->mac[1],
-			 o->mac[2], o->mac[3], o->mac[4], o->mac[5]);
+		n += snprintf(opts + n, sizeof opts - (size_t)n,
+			      " net=%d mac=%02x%02x%02x%02x%02x%02x", fd, o->mac[0], o->mac[1],
+			      o->mac[2], o->mac[3], o->mac[4], o->mac[5]);
 	}
+	if (o->net_host)
+		snprintf(opts + n, sizeof opts - (size_t)n, " nethost=1");
 	for (i = 0; i < o->nenv; i++)
 		env[i] = (char *)o->env[i];
 	env[i++] = opts;

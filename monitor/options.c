@@ -107,15 +107,15 @@ int options_parse(int argc, char **argv, struct options *o, char *err,
 				return -1;
 			}
 		} else if ((v = value(a, "--net"))) {
+			o->tap = NULL;
+			o->net_host = 0;
 			if (strcmp(v, "none") == 0) {
-				o->tap = NULL;
 			} else if (strncmp(v, "tap:", 4) == 0 && v[4]) {
 				o->tap = v + 4;
 			} else if (strcmp(v, "host") == 0) {
-				snprintf(err, errlen, "--net=host is not available yet (use --net=tap:IFNAME)");
-				return -1;
+				o->net_host = 1;
 			} else {
-				snprintf(err, errlen, "bad --net '%s' (none or tap:IFNAME)", v);
+				snprintf(err, errlen, "bad --net '%s' (none, host or tap:IFNAME)", v);
 				return -1;
 			}
 		} else if ((v = value(a, "--disk"))) {
@@ -144,6 +144,13 @@ int options_parse(int argc, char **argv, struct options *o, char *err,
 			snprintf(err, errlen, "unknown option '%s' (see keel-run --help)", a);
 			return -1;
 		}
+	}
+	if (o->net_host && (o->target == TARGET_KVM || o->target == TARGET_QEMU)) {
+		snprintf(err, errlen,
+			 "--net=host needs --target=linux (the host's sockets are reachable only "
+			 "from the Linux-process base; on %s use --net=tap:IFNAME)",
+			 target_name(o->target));
+		return -1;
 	}
 	if (i >= argc) {
 		snprintf(err, errlen, "no image given (usage: keel-run [options] IMAGE [ARGS...])");

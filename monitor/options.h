@@ -24,6 +24,7 @@ struct options {
 	const char *initrd; /* --initrd=DIR|FILE, or NULL */
 	int initrd_fd;	    /* the archive keel-run made of it (initrd.h) */
 	size_t initrd_len;
+	int net_host;     /* --net=host: the host's sockets (linux target only) */
 	unsigned char mac[6]; /* the guest's, chosen by keel-run */
 	const char *image;
 	int argc; /* the application's argv: image path first */

@@ -232,17 +232,59 @@ SYSCALL_DEFINE3(connect, int, fd, const struct sockaddr *, a, socklen_t, len)
 	return r < 0 ? r : -soerr;
 }
 
+/* A blocking send on a stream socket goes on until every byte is
+ * queued, as Linux's does, unless the time limit or an error stops it
+ * after some: then it returns what went. Ancillary data goes with the
+ * first piece only. */
 static ssize_t do_sendmsg_file(struct file *f, const struct msghdr *m, int flags)
 {
-	ssize_t r;
+	struct msghdr h = *m;
+	struct iovec part;
+	size_t total = 0, idx = 0, off = 0, left;
+	ssize_t r, done = 0;
 	int nb = nonblocking(f, flags);
 
+	for (idx = 0; idx < m->msg_iovlen; idx++)
+		total += m->msg_iov[idx].iov_len;
+	idx = 0;
 	flags &= ~(MSG_DONTWAIT | MSG_NOSIGNAL);
-	while ((r = f->ops->sock->sendmsg(f, m, flags)) == -EAGAIN && !nb) {
-		if (sock_wait(f, POLLOUT, common(f)->sndtimeo))
-			return -EAGAIN;
+	for (;;) {
+		r = f->ops->sock->sendmsg(f, &h, flags);
+		if (r == -EAGAIN && !nb) {
+			if (sock_wait(f, POLLOUT, common(f)->sndtimeo))
+				return done ? done : -EAGAIN;
+			continue;
+		}
+		if (r < 0)
+			return done ? done : r;
+		done += r;
+		if (nb || common(f)->type != SOCK_STREAM || (size_t)done >= total)
+			return done;
+		for (left = (size_t)r; left;) { /* step over what went */
+			size_t n = m->msg_iov[idx].iov_len - off;
+
+			if (left < n) {
+				off += left;
+				break;
+			}
+			left -= n;
+			idx++;
+			off = 0;
+		}
+		while (idx < m->msg_iovlen && !m->msg_iov[idx].iov_len)
+			idx++;
+		h.msg_control = NULL;
+		h.msg_controllen = 0;
+		if (off) {
+			part.iov_base = (char *)m->msg_iov[idx].iov_base + off;
+			part.iov_len = m->msg_iov[idx].iov_len - off;
+			h.msg_iov = &part;
+			h.msg_iovlen = 1;
+		} else {
+			h.msg_iov = m->msg_iov + idx;
+			h.msg_iovlen = (int)(m->msg_iovlen - idx);
+		}
 	}
-	return r;
 }
 
 static ssize_t do_recvmsg_file(struct file *f, struct msghdr *m, int flags)

@@ -12,7 +12,7 @@
 #include "sched.h"
 #include "wait.h"
 
-#define NEVENTS 3
+#define NEVENTS 4 /* KEEL_EV_CONSOLE, _NET, _BLOCK, _SOCK */
 static struct waitq event_q[NEVENTS];
 
 void waitq_add(struct waitq *q, struct waiter *w)

@@ -51,7 +51,7 @@ static inline int waitq_active(const struct waitq *q)
 	return q->head != 0;
 }
 
-/* The queue of one platform event bit (KEEL_EV_CONSOLE, _NET, _BLOCK). */
+/* The queue of one platform event bit (KEEL_EV_CONSOLE, _NET, _BLOCK, _SOCK). */
 struct waitq *waitq_event(unsigned ev);
 /* The event bits whose queues have waiters (the scheduler idles on
  * them), and the wake of the queues of ev (the scheduler, after idle). */

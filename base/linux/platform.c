@@ -1,8 +1,9 @@
 /*
  * struct keel_platform for the Linux-process base: the console is the
  * process's fds 0-2, clocks are the host's, waiting is ppoll, memory
- * protection is mprotect, entropy is getrandom. No net or block devices
- * yet (tap and disk fds come with the networking and KVM work).
+ * protection is mprotect, entropy is getrandom. The net device is the
+ * tap fd keel-run handed over, the block device the --disk file's fd;
+ * with --net=host, wait_until also waits for host sockets (hostnet.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -142,12 +143,15 @@ static long net_recv(unsigned dev, struct keel_frame *f, unsigned n)
 	return (long)i;
 }
 
+/* Console input, the tap's frames and, with --net=host, the host
+ * sockets some thread waits on (hostnet.c): one ppoll. */
 static unsigned wait_until(uint64_t deadline, unsigned mask)
 {
-	struct pollfd pfd[2] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
+	static struct pollfd pfd[2 + LINUX_HOSTNET_MAX];
 	struct timespec ts, *tsp = 0;
 	uint64_t now = clock_monotonic();
 	unsigned ev = 0;
+	int n = 2;
 	long r;
 
 	if (deadline != UINT64_MAX) {
@@ -156,15 +160,23 @@ static unsigned wait_until(uint64_t deadline, unsigned mask)
 		ts.tv_nsec = (long)(left % 1000000000);
 		tsp = &ts;
 	}
+	pfd[0] = (struct pollfd){ -1, POLLIN, 0 };
+	pfd[1] = (struct pollfd){ -1, POLLIN, 0 };
 	if (mask & KEEL_EV_CONSOLE)
 		pfd[0].fd = 0;
 	if ((mask & KEEL_EV_NET) && linux_net_fd >= 0)
 		pfd[1].fd = linux_net_fd;
-	r = host_syscall(HOST_ppoll, pfd, 2, tsp, 0, 8);
+	if (mask & KEEL_EV_SOCK)
+		n += linux_hostnet_watch(pfd + 2, LINUX_HOSTNET_MAX);
+	if ((mask & KEEL_EV_SOCK) && !tsp && n == 2 && pfd[0].fd < 0 && pfd[1].fd < 0)
+		return 0; /* the socket waiters left: the scheduler looks again */
+	r = host_syscall(HOST_ppoll, pfd, n, tsp, 0, 8);
 	if (r > 0 && pfd[0].revents)
 		ev |= KEEL_EV_CONSOLE;
 	if (r > 0 && pfd[1].revents)
 		ev |= KEEL_EV_NET;
+	if (r > 0 && n > 2 && linux_hostnet_fired(pfd + 2, n - 2))
+		ev |= KEEL_EV_SOCK;
 	return ev;
 }
 

@@ -5,10 +5,24 @@
  * keel-run handed over); anything else (a raw syscall instruction
  * in the application, say) traps into faults.c, which names the call
  * and stops the image with status 159 (128 + SIGSYS).
+ *
+ * With --net=host (hostnet.c) a second list comes first: socket() for
+ * AF_INET/AF_INET6 stream and datagram sockets only, the socket calls
+ * and close on fds from 3 up, setsockopt for the options in host.h
+ * only, ioctl(FIONREAD) on fds from 3 up. seccomp cannot tell a socket
+ * fd from another, so the base closes every inherited fd but 0-2 and
+ * the disk's before the sandbox (linux_hostnet_init): from 3 up there
+ * are then only the disk (a file: socket calls fail with ENOTSOCK) and
+ * the sockets socket() made. Without --net=host none of this is in.
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "host.h"
 
@@ -22,8 +36,72 @@
 #define DISK_FD 0xfffffffeU /* placeholders: no fd has these numbers */
 #define NET_FD 0xfffffffdU
 
-static struct keel_sock_filter filter[] = {
-	SECCOMP_HEAD,
+static const struct keel_sock_filter head[] = { SECCOMP_HEAD };
+
+/* if nr is one of the socket calls: allow when arg0 (64-bit) >= 3 */
+#define FD_CALLS 11
+#define SOCKOPT_COUNT(l, n) +1
+#define SOCKOPTS (0 LINUX_HOSTNET_SOCKOPTS(SOCKOPT_COUNT))
+/* if arg1 == level and arg2 == name: allow */
+#define SOCKOPT_ALLOW(l, n) LOAD(ARG_LO(1)), JEQ(l, 0, 3), LOAD(ARG_LO(2)), JEQ(n, 0, 1), ALLOW,
+
+_Static_assert(5 + 5 * SOCKOPTS <= 255, "setsockopt list too long for one BPF jump");
+
+static const struct keel_sock_filter hostnet[] = {
+	/* socket(AF_INET|AF_INET6, SOCK_STREAM|SOCK_DGRAM [|flags], 0|TCP|UDP) */
+	JEQ(HOST_socket, 0, 13),
+	LOAD(ARG_LO(0)),
+	JEQ(AF_INET, 1, 0),
+	JEQ(AF_INET6, 0, 9),
+	LOAD(ARG_LO(1)),
+	AND(~(unsigned)(SOCK_NONBLOCK | SOCK_CLOEXEC)),
+	JEQ(SOCK_STREAM, 1, 0),
+	JEQ(SOCK_DGRAM, 0, 5),
+	LOAD(ARG_LO(2)),
+	JEQ(0, 2, 0),
+	JEQ(IPPROTO_TCP, 1, 0),
+	JEQ(IPPROTO_UDP, 0, 1),
+	ALLOW,
+	TRAP,
+	/* the socket calls keel makes, and close, on fds >= 3 */
+	JEQ(HOST_bind, FD_CALLS - 1, 0),
+	JEQ(HOST_listen, FD_CALLS - 2, 0),
+	JEQ(HOST_accept4, FD_CALLS - 3, 0),
+	JEQ(HOST_connect, FD_CALLS - 4, 0),
+	JEQ(HOST_sendmsg, FD_CALLS - 5, 0),
+	JEQ(HOST_recvmsg, FD_CALLS - 6, 0),
+	JEQ(HOST_shutdown, FD_CALLS - 7, 0),
+	JEQ(HOST_getsockopt, FD_CALLS - 8, 0),
+	JEQ(HOST_getsockname, FD_CALLS - 9, 0),
+	JEQ(HOST_getpeername, FD_CALLS - 10, 0),
+	JEQ(HOST_close, 0, 6),
+	LOAD(ARG_HI(0)),
+	JEQ(0, 0, 3),
+	LOAD(ARG_LO(0)),
+	JGE(3, 0, 1),
+	ALLOW,
+	TRAP,
+	/* setsockopt(fd >= 3, level, name) for the options in host.h */
+	JEQ(HOST_setsockopt, 0, 5 + 5 * SOCKOPTS),
+	LOAD(ARG_HI(0)),
+	JEQ(0, 0, 2 + 5 * SOCKOPTS),
+	LOAD(ARG_LO(0)),
+	JGE(3, 0, 5 * SOCKOPTS),
+	LINUX_HOSTNET_SOCKOPTS(SOCKOPT_ALLOW)
+	TRAP,
+	/* ioctl(fd >= 3, FIONREAD); other ioctls go on below */
+	JEQ(HOST_ioctl, 0, 7),
+	LOAD(ARG_HI(0)),
+	JEQ(0, 0, 5),
+	LOAD(ARG_LO(0)),
+	JGE(3, 0, 3),
+	LOAD(ARG_LO(1)),
+	JEQ(FIONREAD, 0, 1),
+	ALLOW,
+	LOAD(NR),
+};
+
+static const struct keel_sock_filter base[] = {
 	ALLOW_NR(HOST_clock_gettime),
 	ALLOW_NR(HOST_ppoll),
 	ALLOW_NR(HOST_exit_group),
@@ -63,12 +141,23 @@ static struct keel_sock_filter filter[] = {
 	TRAP,
 };
 
+#define LEN(a) (sizeof a / sizeof a[0])
+
 void linux_seccomp_install(void)
 {
-	struct keel_sock_fprog prog = { sizeof filter / sizeof filter[0], filter };
+	static struct keel_sock_filter filter[LEN(head) + LEN(hostnet) + LEN(base)];
+	struct keel_sock_fprog prog = { 0, filter };
 	unsigned i;
 	long r;
 
+	memcpy(filter, head, sizeof head);
+	prog.len = LEN(head);
+	if (linux_net_host) {
+		memcpy(filter + prog.len, hostnet, sizeof hostnet);
+		prog.len += LEN(hostnet);
+	}
+	memcpy(filter + prog.len, base, sizeof base);
+	prog.len += LEN(base);
 	for (i = 0; i < prog.len; i++) {
 		if (filter[i].k == DISK_FD && linux_disk_fd >= 0)
 			filter[i].k = (uint32_t)linux_disk_fd;

@@ -91,12 +91,12 @@ static void map_initrd(long fd, unsigned long len, struct keel_boot *b)
 	b->initrd_len = len;
 }
 
-/* "mem=BYTES stats=0|1 [disk=FD ro=0|1] [initrd=FD initrd_len=BYTES] [net=FD mac=HEX]",
- * written by keel-run; unknown words are errors. */
+/* "mem=BYTES stats=0|1 [disk=FD ro=0|1] [initrd=FD initrd_len=BYTES] [net=FD mac=HEX]
+ * [nethost=1]", written by keel-run; unknown words are errors. */
 static void parse_opts(const char *s, struct keel_boot *b)
 {
 	const char *e;
-	long disk = -1, ro = 0, net = -1, initrd = -1;
+	long disk = -1, ro = 0, net = -1, initrd = -1, nethost = 0;
 	unsigned long initrd_len = 0;
 	unsigned char mac[6] = { 0 };
 
@@ -121,6 +121,8 @@ static void parse_opts(const char *s, struct keel_boot *b)
 			net = (long)parse_ulong(s + 4, &e);
 		else if (prefix(s, "mac="))
 			e = parse_mac(s + 4, mac);
+		else if (prefix(s, "nethost="))
+			nethost = (long)parse_ulong(s + 8, &e);
 		else
 			e = s;
 		if (e == s || (*e && *e != ' '))
@@ -133,6 +135,12 @@ static void parse_opts(const char *s, struct keel_boot *b)
 		linux_net_init((int)net, mac);
 	if (initrd >= 0 && initrd_len)
 		map_initrd(initrd, initrd_len, b);
+	if (nethost && net >= 0)
+		die("bad " KEEL_OPTS_ENV ": a tap and the host's network at once");
+	if (nethost) {
+		linux_hostnet_init();
+		b->net_mode = KEEL_NET_HOST;
+	}
 }
 
 void linux_entry(long *sp)

@@ -21,6 +21,7 @@
 #define KEEL_EV_CONSOLE 0x1u /* console input is readable */
 #define KEEL_EV_NET 0x2u     /* a net device has frames or tx room */
 #define KEEL_EV_BLOCK 0x4u   /* a block request completed */
+#define KEEL_EV_SOCK 0x8u    /* a host socket keel waits on is ready (linux, --net=host) */
 
 #define KEEL_MAX_NETS 4
 #define KEEL_MAX_DISKS 4

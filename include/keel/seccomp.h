@@ -41,6 +41,7 @@ struct keel_seccomp_data {
 #define BPF_JEQ_K 0x15    /* BPF_JMP | BPF_JEQ | BPF_K */
 #define BPF_JGE_K 0x35    /* BPF_JMP | BPF_JGE | BPF_K */
 #define BPF_RET_K 0x06    /* BPF_RET | BPF_K */
+#define BPF_AND_K 0x54    /* BPF_ALU | BPF_AND | BPF_K */
 
 #define NR offsetof(struct keel_seccomp_data, nr)
 #define ARCH offsetof(struct keel_seccomp_data, arch)
@@ -51,6 +52,7 @@ struct keel_seccomp_data {
 #define JEQ(k, t, f) BPF_JUMP_(BPF_JEQ_K, (k), (t), (f))
 #define JGE(k, t, f) BPF_JUMP_(BPF_JGE_K, (k), (t), (f))
 #define RET(v) BPF_STMT_(BPF_RET_K, (v))
+#define AND(k) BPF_STMT_(BPF_AND_K, (k))
 #define ALLOW RET(KEEL_SECCOMP_RET_ALLOW)
 #define TRAP RET(KEEL_SECCOMP_RET_TRAP)
 #define KILL RET(KEEL_SECCOMP_RET_KILL_PROCESS)

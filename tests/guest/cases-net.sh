@@ -7,3 +7,107 @@ case_sock_none() {
 	expect_ok
 	expect_err $'keel: socket: no network (start with keel-run --net=...)\n'
 }
+
+# ---- keel-run --net=host: the host's sockets (base/linux/hostnet.c) ------
+# Each test runs in a network namespace of its own with loopback only
+# (tests/net/in-netns.sh, host-echo.sh); 127.0.0.1 is the only address.
+
+hostnet_skip() { # sets skip_reason when namespaces cannot be made here
+	if ! command -v ip >/dev/null; then
+		skip_reason="skipped: needs ip(8)"
+	elif ! ip netns list >/dev/null 2>&1 || [[ $(id -u) != 0 ]]; then
+		skip_reason="skipped: network namespaces need root"
+	fi
+}
+
+# The socket calls on host sockets, both ends in the guest: names,
+# EADDRINUSE, ECONNREFUSED, SO_RCVTIMEO, UDP, non-blocking accept with poll,
+# poll and blocking accept in a thread while the main thread sleeps, 1 MiB written and
+# closed at once arriving whole, EPIPE instead of the host's SIGPIPE;
+# refused families, types and options say so once each.
+guest hostnet linux
+case_hostnet() {
+	hostnet_skip
+	[[ -n $skip_reason ]] && return
+	limit=20
+	run_host tests/net/in-netns.sh "$KEEL_RUN" --target=linux --net=host --timeout=15 \
+		"$(image_path hostnet)"
+	expect_ok
+	expect_out_has "close: 1 MiB pending arrived, then EPIPE"
+	expect_err "keel: socket: --net=host has AF_INET and AF_INET6 only (family 1 refused)
+keel: socket: --net=host has stream and datagram sockets only (type 3 refused)
+keel: setsockopt: level 1 option 25 is not passed to the host (--net=host passes the options in base/linux/host.h)
+"
+}
+
+# The echo guest (tests/guest/sock-echo.c, the same image lwIP serves
+# with) on the host's stack: 3 TCP connections of 1 MiB and 40
+# datagrams of 1 to 4000 bytes from host clients (tests/tools/).
+guest hostnet-echo linux
+case_hostnet_echo() {
+	hostnet_skip
+	[[ -n $skip_reason ]] && return
+	limit=40
+	run_host tests/net/host-echo.sh "$KEEL_RUN" "$(image_path sock-echo)" "$TB/tools" serve
+	expect_ok
+	expect_out_line "listening on 127.0.0.1 [0-9]+"
+	expect_err_has "tcp-echo: 3 of 3 connections echoed 1048576 bytes"
+	expect_err_has "udp-echo: 40 of 40 echoed"
+	expect_out_has "tcp: echoed 3145728 bytes on 3 connections, 3 closed"
+	expect_out_line "udp: echoed (4[1-9]|[5-9][0-9]) datagrams" # and "bye"
+}
+
+# The guest connects out to a listener on the host (the same echo code
+# built for Linux, tests/tools/sock-echo.c).
+guest hostnet-connect linux
+case_hostnet_connect() {
+	hostnet_skip
+	[[ -n $skip_reason ]] && return
+	limit=40
+	run_host tests/net/host-echo.sh "$KEEL_RUN" "$(image_path sock-echo)" "$TB/tools" client
+	expect_status 0
+	expect_out_line "client: 2 connections echoed 1048576 bytes, [0-9.]+ MB/s"
+	expect_out_line "rtt: 200 round trips of 64 bytes, [0-9.]+ us each"
+	expect_err_has "host: tcp: echoed 2109952 bytes on 3 connections, 3 closed"
+}
+
+# The sandbox in host mode: raw calls get what the host stack uses and
+# no more (base/linux/seccomp.c); inherited fds are closed first.
+hostnet_refused() { # MODE NR NAME
+	run --net=host hostnet-sandbox "$1"
+	expect_status 159
+	expect_err_lines 1
+	expect_err_has "refused host system call $2 ($3)"
+	expect_out_lacks "the sandbox let"
+}
+guest hostnet-sandbox linux
+case_hostnet_sandbox() {
+	local m
+	for m in unix:41:socket raw:41:socket icmp:41:socket device:54:setsockopt \
+		console:46:sendmsg getpid:39:getpid; do
+		IFS=: read -r mode nr name <<<"$m"
+		hostnet_refused "$mode" "$nr" "$name"
+		[[ -n $reason ]] && { reason="$mode: $reason"; return; }
+	done
+	{ run --net=host hostnet-sandbox inherited; } 5</dev/null
+	expect_ok
+	run --net=host hostnet-sandbox inet
+	expect_ok
+	# without --net=host the same raw AF_INET socket is refused
+	run hostnet-sandbox inet
+	expect_status 159
+	expect_err_has "refused host system call 41 (socket)"
+}
+
+# Bad input: the host's sockets exist only for the Linux-process base.
+guest hostnet-not-vm linux
+case_hostnet_not_vm() {
+	local t
+	for t in kvm qemu; do
+		run_host "$KEEL_RUN" --target=$t --net=host "$(image_path hostnet)"
+		expect_status 2
+		expect_err "keel-run: --net=host needs --target=linux (the host's sockets are reachable only from the Linux-process base; on $t use --net=tap:IFNAME)
+"
+		expect_out ""
+	done
+}

@@ -11,3 +11,12 @@ netns_up() {
 	ip -n "$ns" addr add 10.77.0.1/24 dev "$tap"
 	ip -n "$ns" link set "$tap" up
 }
+
+# The same namespace with loopback only (the --net=host tests: the host
+# stack's ports stay private to it).
+netns_lo_up() {
+	ns=$1
+	trap 'ip netns del "$ns" 2>/dev/null' EXIT
+	ip netns add "$ns" || { echo "cannot create network namespace $ns" >&2; exit 3; }
+	ip -n "$ns" link set lo up
+}
