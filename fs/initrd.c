@@ -44,18 +44,24 @@ struct idirent {
 	size_t len;
 };
 
+/* 256 bytes with kmalloc's rounding: keel-run counts on it (initrd.h). */
 struct inode {
 	struct vnode vn; /* first: a vnode pointer is an inode pointer */
 	struct initrd *fs;
 	/* directories */
 	struct idirent *first, **tail;
-	size_t nentries;
-	/* regular files: vn.size bytes; symlinks: the target */
+	/* regular files: vn.size bytes in the archive; symlinks: a copy of
+	 * the target with its NUL */
 	const unsigned char *data;
-	char *target;
-	/* regular files with nlink > 1 in the archive: its identity there */
-	struct inode *hard_next;
-	uint32_t a_ino, a_major, a_minor;
+};
+
+_Static_assert(sizeof(struct inode) <= 256, "keel-run counts 256 bytes a node");
+
+/* A regular file with nlink > 1 in the archive, by its identity there. */
+struct hardlink {
+	struct hardlink *next;
+	struct inode *node;
+	uint32_t ino, major, minor;
 };
 
 struct initrd {
@@ -65,8 +71,8 @@ struct initrd {
 	ino_t last_ino;
 	size_t nodes;
 	struct idirent **hash;
-	size_t nhash;	    /* a power of two */
-	struct inode *hard; /* files with several names */
+	size_t nhash;	       /* a power of two */
+	struct hardlink *hard; /* files with several names */
 };
 
 #define IN(v) ((struct inode *)(v))
@@ -129,7 +135,6 @@ static int link_in(struct inode *dir, const char *name, size_t len, struct inode
 	e->len = len;
 	*dir->tail = e;
 	dir->tail = &e->next;
-	dir->nentries++;
 	b = bucket(fs, dir, name, len);
 	e->hnext = fs->hash[b];
 	fs->hash[b] = e;
@@ -152,24 +157,26 @@ static void set_meta(struct inode *n, const struct cpio_entry *e)
 
 static struct inode *hard_find(struct initrd *fs, const struct cpio_entry *e)
 {
-	struct inode *n;
+	struct hardlink *h;
 
-	for (n = fs->hard; n; n = n->hard_next)
-		if (n->a_ino == e->ino && n->a_major == e->devmajor && n->a_minor == e->devminor)
-			return n;
+	for (h = fs->hard; h; h = h->next)
+		if (h->ino == e->ino && h->major == e->devmajor && h->minor == e->devminor)
+			return h->node;
 	return NULL;
 }
 
 /* A file's data, or a symlink's target, from entry e. */
 static int set_data(struct inode *n, const struct cpio_entry *e)
 {
-	if (S_ISLNK(n->vn.mode)) {
-		n->target = kmalloc(e->size + 1, MM_INITRD);
-		if (!n->target)
-			return -ENOMEM;
-		memcpy(n->target, e->data, e->size);
-	}
 	n->data = e->data;
+	if (S_ISLNK(n->vn.mode)) {
+		char *t = kmalloc(e->size + 1, MM_INITRD);
+
+		if (!t)
+			return -ENOMEM;
+		memcpy(t, e->data, e->size);
+		n->data = (const unsigned char *)t;
+	}
 	n->vn.size = (off_t)e->size;
 	n->vn.blocks = (blkcnt_t)((e->size + 511) / 512);
 	return 0;
@@ -230,11 +237,12 @@ static const char *add(struct initrd *fs, struct inode *root, const struct cpio_
 	if (!n || set_data(n, e) || link_in(dir, comp, clen, n))
 		return "no memory for the initrd's entries";
 	if (S_ISREG(e->mode) && e->nlink > 1) {
-		n->a_ino = e->ino;
-		n->a_major = e->devmajor;
-		n->a_minor = e->devminor;
-		n->hard_next = fs->hard;
-		fs->hard = n;
+		struct hardlink *h = kmalloc(sizeof *h, MM_INITRD);
+
+		if (!h)
+			return "no memory for the initrd's entries";
+		*h = (struct hardlink){ fs->hard, n, e->ino, e->devmajor, e->devminor };
+		fs->hard = h;
 	}
 	return NULL;
 }
@@ -322,7 +330,7 @@ static int i_readdir(struct vnode *dir, off_t *pos, vfs_filldir_fn fill, void *c
 
 static int i_is_empty(struct vnode *dir)
 {
-	return IN(dir)->nentries == 0;
+	return IN(dir)->first == NULL;
 }
 
 static ssize_t i_read(struct vnode *vn, void *buf, size_t len, off_t off)
@@ -342,7 +350,7 @@ static const void *i_data(struct vnode *vn)
 
 static const char *i_readlink(struct vnode *vn)
 {
-	return IN(vn)->target;
+	return (const char *)IN(vn)->data;
 }
 
 static int i_statfs(struct vnode *vn, struct statfs *sf)

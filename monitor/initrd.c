@@ -341,12 +341,55 @@ static int path_order(const void *x, const void *y)
 	return key(*a) - key(*b);
 }
 
-int initrd_check(const unsigned char *buf, size_t len, char *err, size_t errlen)
+/* Whether some name in names[0, n) is exactly path[0, len). */
+static int present(const struct name *names, size_t n, const char *path, size_t len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const unsigned char *a = (const void *)names[mid].path;
+		const unsigned char *b = (const void *)path;
+		size_t i;
+		int c = 0;
+
+		for (i = 0; i < len && a[i] && a[i] == b[i]; i++)
+			;
+		c = i == len ? key(a[i]) : key(a[i]) - key(b[i]);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* The parents names[i] needs that no entry names and no earlier name
+ * (in path order) needed: the directories the guest will make. */
+static size_t implied_parents(const struct name *names, size_t n, size_t i)
+{
+	const char *p = names[i].path, *slash;
+	size_t count = 0;
+
+	for (slash = strchr(p, '/'); slash; slash = strchr(slash + 1, '/')) {
+		size_t l = (size_t)(slash - p);
+
+		if (i && strncmp(names[i - 1].path, p, l + 1) == 0)
+			continue; /* the previous name is under it too */
+		count += !present(names, n, p, l);
+	}
+	return count;
+}
+
+int initrd_check(const unsigned char *buf, size_t len, size_t *tree, char *err, size_t errlen)
 {
 	struct name *names = NULL;
 	size_t n = 0, cap = 0, off = 0, i;
 	struct cpio_entry e;
 	const char *why;
+	size_t bytes = INITRD_FIXED_BYTES + INITRD_ENTRY_BYTES; /* and the root */
 	int r = -1, k;
 
 	while ((k = cpio_next(buf, len, &off, &e, &why)) == 1) {
@@ -391,6 +434,9 @@ int initrd_check(const unsigned char *buf, size_t len, char *err, size_t errlen)
 			names = more;
 		}
 		names[n++] = (struct name){ path, e.mode, e.offset };
+		bytes += INITRD_ENTRY_BYTES;
+		if (S_ISLNK(e.mode)) /* the target's copy, in a power-of-two class */
+			bytes += 2 * (e.size + 1);
 	}
 	if (k < 0)
 		goto bad;
@@ -410,6 +456,10 @@ int initrd_check(const unsigned char *buf, size_t len, char *err, size_t errlen)
 			goto out;
 		}
 	}
+	for (i = 0; i < n; i++)
+		bytes += INITRD_ENTRY_BYTES * implied_parents(names, n, i);
+	if (tree)
+		*tree = bytes;
 	r = 0;
 	goto out;
 bad:
@@ -470,7 +520,8 @@ static const char *what_else(const unsigned char *b, size_t len)
 	return "it is not a cpio archive in newc format, nor a directory";
 }
 
-int initrd_make(const char *path, size_t limit, int *fd, size_t *len, char *err, size_t errlen)
+int initrd_make(const char *path, size_t limit, int *fd, size_t *len, size_t *tree, char *err,
+		size_t errlen)
 {
 	unsigned char *map;
 	struct stat st;
@@ -478,6 +529,7 @@ int initrd_make(const char *path, size_t limit, int *fd, size_t *len, char *err,
 
 	*fd = -1;
 	*len = 0;
+	*tree = 0;
 	if (stat(path, &st))
 		return failf(err, errlen, "%s", strerror(errno));
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
@@ -526,7 +578,7 @@ int initrd_make(const char *path, size_t limit, int *fd, size_t *len, char *err,
 		munmap(map, *len);
 		goto fail;
 	}
-	if (initrd_check(map, *len, err, errlen)) {
+	if (initrd_check(map, *len, tree, err, errlen)) {
 		munmap(map, *len);
 		goto fail;
 	}

@@ -103,16 +103,25 @@ int main(int argc, char **argv)
 		fail("--mem=%lluK is too small for %s: it needs at least %lluK",
 		     o.mem >> 10, o.image, (info.hi - info.lo + MIN_MEM + 1023) >> 10);
 	if (o.initrd) {
-		/* The image, the archive and keel's least all come from --mem. */
-		unsigned long long room = o.mem - (info.hi - info.lo) - MIN_MEM;
+		/* The image, the archive, its tree in the guest and keel's
+		 * least all come from --mem. */
+		unsigned long long image = info.hi - info.lo, room = o.mem - image - MIN_MEM;
+		size_t tree;
 
-		if (initrd_make(o.initrd, room, &o.initrd_fd, &o.initrd_len, err, sizeof err))
+		if (initrd_make(o.initrd, room, &o.initrd_fd, &o.initrd_len, &tree, err,
+				sizeof err))
 			fail("--initrd=%s: %s", o.initrd, err);
-		if (o.initrd_len > room)
-			fail("--initrd=%s: the archive (%s%zu KiB) does not fit in --mem=%lluK "
-			     "beside the image (%llu KiB) and keel (%llu KiB)",
-			     o.initrd, o.initrd_fd < 0 ? "at least " : "", (o.initrd_len + 1023) >> 10,
-			     o.mem >> 10, (unsigned long long)(info.hi - info.lo + 1023) >> 10, MIN_MEM >> 10);
+		if (o.initrd_fd < 0)
+			fail("--initrd=%s: the archive (more than %llu KiB) does not fit in "
+			     "--mem=%lluK beside the image (%llu KiB) and keel (%llu KiB)",
+			     o.initrd, room >> 10, o.mem >> 10, (image + 1023) >> 10,
+			     MIN_MEM >> 10);
+		if (o.initrd_len + tree > room)
+			fail("--initrd=%s: the archive (%zu KiB) and its tree in the guest "
+			     "(%zu KiB) do not fit in --mem=%lluK beside the image (%llu KiB) "
+			     "and keel (%llu KiB)",
+			     o.initrd, (o.initrd_len + 1023) >> 10, (tree + 1023) >> 10,
+			     o.mem >> 10, (image + 1023) >> 10, MIN_MEM >> 10);
 	}
 
 	switch (o.target) {

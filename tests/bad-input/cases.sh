@@ -257,7 +257,7 @@ bad_version() {
 
 BAD_TESTS+=(initrd-missing initrd-empty-arg initrd-garbage initrd-empty-file initrd-gzip
 	initrd-tar initrd-corrupt initrd-dotdot initrd-fifo initrd-device initrd-unreadable
-	initrd-too-large initrd-too-large-dir initrd-is-a-device)
+	initrd-too-large initrd-too-large-dir initrd-too-many-entries initrd-is-a-device)
 
 # newc NAME MODE DATA: one cpio newc entry (header, name, data, padding).
 newc() {
@@ -375,6 +375,19 @@ bad_initrd_too_large_dir() {
 	head -c 3145728 /dev/zero >"$BI/bigtree/big"
 	kr --mem=4M --initrd="$BI/bigtree" "$GOOD"
 	expect_refused "--initrd=" "does not fit"
+}
+
+# 5000 empty files: a small archive, but their nodes in the guest count.
+bad_initrd_too_many_entries() {
+	local i
+	if [[ ! -e $BI/manytree/f4999 ]]; then
+		mkdir -p "$BI/manytree"
+		for ((i = 0; i < 5000; i++)); do : >"$BI/manytree/f$i"; done
+	fi
+	kr --mem=4M --initrd="$BI/manytree" "$GOOD"
+	expect_refused "--initrd=" "its tree in the guest" "do not fit"
+	kr --mem=8M --initrd="$BI/manytree" --target=linux "$GOOD"
+	expect_status 0
 }
 
 bad_initrd_is_a_device() {

@@ -189,7 +189,7 @@ static void refused(struct ar *a, const char *reason)
 	const char *why = NULL;
 
 	mm_setup(256);
-	if (initrd_check(b, a->n, err, sizeof err) == 0)
+	if (initrd_check(b, a->n, NULL, err, sizeof err) == 0)
 		FAILF("keel-run accepted an archive it must refuse (%s)", reason);
 	CHECK_HAS(err, reason);
 	if (mount(b, a->n, &why))
@@ -209,8 +209,9 @@ TEST(good_archive_mounts)
 	struct statfs sf;
 	const char *why = "x";
 	char err[256] = "", buf[16];
+	size_t tree = 0;
 
-	CHECK_EQ(initrd_check(b, a.n, err, sizeof err), 0);
+	CHECK_EQ(initrd_check(b, a.n, &tree, err, sizeof err), 0);
 	mm_setup(256);
 	root = mount(b, a.n, &why);
 	CHECK(root != NULL);
@@ -265,7 +266,46 @@ TEST(good_archive_mounts)
 	CHECK(sf.f_flags & ST_RDONLY);
 	CHECK_EQ(sf.f_bfree, 0);
 	CHECK(mm_stats()->used[MM_INITRD] > 0);
+	CHECK(mm_stats()->used[MM_INITRD] <= tree);
 	CHECK_EQ(mm_stats()->used[MM_FS], 0);
+}
+
+/* keel-run's estimate of the tree's cost (INITRD_ENTRY_BYTES) holds for
+ * the guest: many files in many directories it has to make, symlinks,
+ * hard links. */
+TEST(tree_cost_estimate)
+{
+	struct ar a = { 0 };
+	struct vnode *root;
+	const char *why;
+	char name[64], err[256];
+	size_t tree = 0, used, i;
+
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof name, "d%zu/e%zu/f%zu", i % 17, i % 5, i);
+		switch (i % 3) {
+		case 0:
+			file(&a, name, "x");
+			break;
+		case 1:
+			entry(&a, "070701", name, S_IFLNK | 0777, 0, 1,
+			      "a/rather/long/target/of/a/symlink/to/count", 42);
+			break;
+		default:
+			entry(&a, "070701", name, S_IFREG | 0644, (unsigned)i / 2, 2, "y", 1);
+		}
+	}
+	trailer(&a);
+	CHECK_EQ(initrd_check(a.b, a.n, &tree, err, sizeof err), 0);
+	mm_setup(4096);
+	root = mount(a.b, a.n, &why);
+	CHECK(root != NULL);
+	used = mm_stats()->used[MM_INITRD];
+	if (used > tree)
+		FAILF("the tree took %zu bytes, keel-run counted %zu", used, tree);
+	if (used < tree / 2)
+		FAILF("the tree took %zu bytes, keel-run counted %zu: far too many", used, tree);
+	CHECK(sizeof(struct vnode) + 32 <= 256); /* the node keel-run counts */
 }
 
 /* Many entries in one directory: the hash table finds each, readdir
@@ -321,7 +361,7 @@ TEST(every_truncation_refused)
 		char err[256];
 		const char *why;
 
-		if (initrd_check(b, len, err, sizeof err) == 0)
+		if (initrd_check(b, len, NULL, err, sizeof err) == 0)
 			FAILF("keel-run accepted the first %zu of %zu bytes", len, a.n);
 		if (mount(b, len, &why))
 			FAILF("the guest mounted the first %zu of %zu bytes", len, a.n);
@@ -502,7 +542,7 @@ TEST(crc_format)
 
 	entry(&a, "070702", "c", S_IFREG | 0644, 0, 1, "checked", 7);
 	trailer(&a);
-	CHECK_EQ(initrd_check(a.b, a.n, err, sizeof err), 0);
+	CHECK_EQ(initrd_check(a.b, a.n, NULL, err, sizeof err), 0);
 	mm_setup(256);
 	CHECK(mount(a.b, a.n, &why) != NULL);
 	a.b[a.n - 124 - 8] ^= 1; /* one data byte ("checked" ends 8 before the trailer) */
@@ -527,7 +567,7 @@ TEST(fuzz_every_byte)
 			int ok_host, ok_guest;
 
 			b[i] = vals[j];
-			ok_host = initrd_check(b, a.n, err, sizeof err) == 0;
+			ok_host = initrd_check(b, a.n, NULL, err, sizeof err) == 0;
 			ok_guest = mount(b, a.n, &why) != NULL;
 			if (ok_host != ok_guest)
 				FAILF("byte %zu = 0x%02x: keel-run %s, the guest %s", i, vals[j],
