@@ -26,6 +26,10 @@
 #           64 KiB read()s on keel's ramfs (/tmp) on kvm, linux and qemu,
 #           divided by the same program on the host's tmpfs (/dev/shm)
 #           (bench/fileio.c, built both ways). MB/s, timed inside.
+#  httpd    wrk against keel's web server and against nginx serving the
+#           same file, each in its own network namespace: bench/httpd.sh,
+#           run at the end with its own report (it skips, saying why,
+#           what this machine or keel-run cannot run yet).
 #
 # Prints the tables and writes bench/results/<date>-<label>.md and
 # bench/results/latest.json (a --quick run writes build/bench/quick.md
@@ -624,3 +628,6 @@ fi)
 }
 EOF
 echo "bench: wrote $md and $json"
+
+# The web server against nginx, with a report of its own.
+if [ $quick = 1 ]; then bench/httpd.sh --quick; else bench/httpd.sh; fi
