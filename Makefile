@@ -41,7 +41,8 @@ NET_HDRS := $(wildcard net/lwip/*.h net/lwip/arch/*.h) include/keel/net.h
 TOOLS := $(B)/bin/keel-cc $(B)/bin/keel-run
 APPS := $(B)/apps/hello $(B)/apps/httpd
 
-.PHONY: all run test bench clean distclean deps deps-check docs unit guest lwip site
+
+.PHONY: all run hello test bench clean distclean deps deps-check docs unit guest lwip site
 all: deps-check $(TOOLS) $(B)/lib/keel.o $(APPS)
 
 # A fresh machine needs no set-up step: this fast check (one dpkg-query)
@@ -127,7 +128,14 @@ $(B)/apps/%: apps/%/*.c $(B)/bin/keel-cc $(B)/lib/keel.o
 # keel's web server (apps/httpd): its files share one header.
 $(B)/apps/httpd: $(wildcard apps/httpd/*.h)
 
-run: all
+# The website unikernel (scripts/run-site.sh): apps/httpd serving
+# build/site; TARGET=kvm runs it on KVM with lwIP in a network namespace.
+TARGET ?= linux
+run: all site
+	scripts/run-site.sh $(TARGET)
+
+# The first demo: hello, world on the best target this machine has.
+hello: all
 	$(B)/bin/keel-run $(B)/apps/hello
 
 # Every test (tests/run.sh); `make unit` and `make guest` run a part.

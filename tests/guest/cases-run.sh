@@ -1,0 +1,13 @@
+# `make run` (scripts/run-site.sh): sourced by tests/run.sh.
+
+# The website unikernel serves build/site on the linux base with the
+# host's network, in a namespace of its own.
+guest make-run linux
+case_make_run() {
+	hostnet_skip
+	[[ -n $skip_reason ]] && return
+	[[ -f $B/site/index.html ]] || { skip_reason="skipped: no build/site (make site)"; return; }
+	limit=40
+	run_host tests/net/run-site.sh linux
+	expect_out_has "ok: 4 checks"
+}
