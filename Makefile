@@ -140,7 +140,7 @@ hello: all
 
 # Every test (tests/run.sh); `make unit` and `make guest` run a part.
 # tests/run.sh PATTERN runs the tests whose names match PATTERN.
-test: all
+test: all site
 	tests/run.sh
 
 unit: all
