@@ -192,17 +192,18 @@ SYSCALL_DEFINE4(accept4, int, fd, struct sockaddr *, a, socklen_t *, len, int, f
 		return -EINVAL;
 	if (!f->ops->sock->accept)
 		return -EOPNOTSUPP;
+	f->refs++; /* a close by another thread while this one waits */
 	while ((r = f->ops->sock->accept(f, &nf, a, a ? len : NULL)) == -EAGAIN) {
 		if (nonblocking(f, 0))
-			return r;
+			break;
 		r = sock_wait(f, POLLIN, common(f)->rcvtimeo);
 		if (r)
-			return r;
+			break;
 	}
-	if (r < 0)
-		return r;
-	common(nf)->type = common(f)->type;
-	return install(nf, flags);
+	if (r == 0)
+		common(nf)->type = common(f)->type;
+	file_put(f);
+	return r < 0 ? r : install(nf, flags);
 }
 
 SYSCALL_DEFINE3(accept, int, fd, struct sockaddr *, a, socklen_t *, len)
@@ -226,10 +227,15 @@ SYSCALL_DEFINE3(connect, int, fd, const struct sockaddr *, a, socklen_t, len)
 	r = f->ops->sock->connect(f, a, len);
 	if (r != -EINPROGRESS || (f->flags & O_NONBLOCK))
 		return r;
-	if (sock_wait(f, POLLOUT, common(f)->sndtimeo))
-		return -EINPROGRESS; /* Linux: the timed-out connect goes on */
-	r = f->ops->sock->getsockopt(f, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-	return r < 0 ? r : -soerr;
+	f->refs++;
+	if (sock_wait(f, POLLOUT, common(f)->sndtimeo)) {
+		r = -EINPROGRESS; /* Linux: the timed-out connect goes on */
+	} else {
+		r = f->ops->sock->getsockopt(f, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		r = r < 0 ? r : -soerr;
+	}
+	file_put(f);
+	return r;
 }
 
 /* A blocking send on a stream socket goes on until every byte is
@@ -329,7 +335,12 @@ static long sendmsg_fd(int fd, const struct msghdr *m, int flags)
 	err = msg_check(m);
 	if (err)
 		return err;
-	return f->ops->sock->sendmsg ? do_sendmsg_file(f, m, flags) : -EOPNOTSUPP;
+	if (!f->ops->sock->sendmsg)
+		return -EOPNOTSUPP;
+	f->refs++;
+	err = do_sendmsg_file(f, m, flags);
+	file_put(f);
+	return err;
 }
 
 static long recvmsg_fd(int fd, struct msghdr *m, int flags)
@@ -342,7 +353,12 @@ static long recvmsg_fd(int fd, struct msghdr *m, int flags)
 	err = msg_check(m);
 	if (err)
 		return err;
-	return f->ops->sock->recvmsg ? do_recvmsg_file(f, m, flags) : -EOPNOTSUPP;
+	if (!f->ops->sock->recvmsg)
+		return -EOPNOTSUPP;
+	f->refs++;
+	err = do_recvmsg_file(f, m, flags);
+	file_put(f);
+	return err;
 }
 
 SYSCALL_DEFINE3(sendmsg, int, fd, const struct msghdr *, m, int, flags)

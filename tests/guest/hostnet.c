@@ -82,6 +82,44 @@ static void names(void)
 	printf("getaddrinfo: 127.0.0.1 port 8080\n");
 }
 
+/* IPv6 loopback: getaddrinfo, IPV6_V6ONLY, a connection and its names. */
+static void ipv6(void)
+{
+	struct addrinfo hints = { .ai_family = AF_INET6,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST };
+	struct addrinfo *ai = NULL;
+	struct sockaddr_in6 a, peer;
+	socklen_t len = sizeof a, plen = sizeof peer;
+	int l, c, s, on = 1;
+	char buf[8];
+
+	CHECK_EQ(getaddrinfo("::1", "0", &hints, &ai), 0);
+	CHECK_EQ(ai->ai_family, AF_INET6);
+	l = socket(AF_INET6, SOCK_STREAM, 0);
+	CHECK(l >= 0);
+	CHECK(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == 0);
+	CHECK(bind(l, ai->ai_addr, ai->ai_addrlen) == 0);
+	CHECK(listen(l, 4) == 0);
+	CHECK(getsockname(l, (struct sockaddr *)&a, &len) == 0);
+	CHECK_EQ(len, sizeof a);
+	c = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	CHECK(c >= 0);
+	CHECK(connect(c, (struct sockaddr *)&a, sizeof a) == 0);
+	s = accept(l, (struct sockaddr *)&peer, &plen);
+	CHECK(s >= 0);
+	CHECK_EQ(peer.sin6_family, AF_INET6);
+	CHECK(IN6_IS_ADDR_LOOPBACK(&peer.sin6_addr));
+	CHECK_EQ(send(c, "six", 3, 0), 3);
+	CHECK_EQ(recv(s, buf, sizeof buf, 0), 3);
+	CHECK(!memcmp(buf, "six", 3));
+	freeaddrinfo(ai);
+	close(c);
+	close(s);
+	close(l);
+	printf("ipv6: [::1] connection\n");
+}
+
 /* Refusals: other families and types, options not passed on. */
 static void refused(void)
 {
@@ -290,6 +328,42 @@ static void poll_blocks(void)
 	printf("poll: blocks a thread until the data come\n");
 }
 
+static void *recv_thread(void *arg)
+{
+	struct waitp *w = arg;
+	char buf[8];
+
+	w->n = (int)recv(w->fd, buf, sizeof buf, 0);
+	w->when = now();
+	return NULL;
+}
+
+/* A socket closed while another thread waits in recv on it: as on
+ * Linux, the wait goes on (the file lives until it ends), the data
+ * come, and then the socket is gone (the peer sees the end). */
+static void close_while_waiting(void)
+{
+	int port, l = listener(0, &port), c = connect_to(port), s = accept(l, NULL, NULL);
+	struct waitp w = { .fd = s, .n = -2 };
+	pthread_t t;
+	char ch;
+
+	CHECK(s >= 0);
+	CHECK(pthread_create(&t, NULL, recv_thread, &w) == 0);
+	usleep(50000);
+	CHECK_EQ(w.n, -2);
+	CHECK(close(s) == 0);
+	CHECK_ERR(recv(s, &ch, 1, MSG_DONTWAIT), EBADF);
+	usleep(20000);
+	CHECK_EQ(send(c, "late", 4, 0), 4);
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK_EQ(w.n, 4);
+	CHECK_EQ(recv(c, &ch, 1, 0), 0);
+	close(c);
+	close(l);
+	printf("close: while another thread waits in recv\n");
+}
+
 /* A thread blocked in accept blocks only itself. */
 static void blocking_accept(void)
 {
@@ -402,6 +476,7 @@ int main(int argc, char **argv)
 	names();
 	refused();
 	stream_basics();
+	ipv6();
 	addr_in_use();
 	refused_connect();
 	rcvtimeo();
@@ -409,6 +484,7 @@ int main(int argc, char **argv)
 	nonblocking_accept();
 	blocking_accept();
 	poll_blocks();
+	close_while_waiting();
 	close_pending();
 	return done();
 }
