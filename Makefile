@@ -86,10 +86,11 @@ $(NET_LIB): $(NET_OBJS)
 	ar rcs $@ $(NET_OBJS)
 	strip --strip-debug $@
 
-$(B)/bin/keel-cc: tools/keel-cc.in $(B)/lib/keel.o $(MUSL_STAMP) $(LWIP_LIB) $(NET_LIB)
+$(B)/bin/keel-cc: tools/keel-cc.in tools/keel-cc.specs $(B)/lib/keel.o $(MUSL_STAMP) $(LWIP_LIB) $(NET_LIB)
 	@mkdir -p $(dir $@) $(B)/include/keel
 	cp include/keel/keel.h include/keel/abi.h include/keel/platform.h include/keel/net.h \
 	    $(B)/include/keel/
+	cp tools/keel-cc.specs $(B)/lib/keel-cc.specs
 	sed -e 's|@CC@|$(CC)|g' -e 's|@GCC_INCLUDE@|$(GCC_INCLUDE)|g' \
 	    -e 's|@LIBGCC@|$(LIBGCC)|g' $< > $@
 	chmod +x $@

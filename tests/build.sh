@@ -2,7 +2,7 @@
 # build_NAME function as the test build/NAME.
 
 BUILD_TESTS=(libc-no-syscall sys-no-syscall syscalls-def-matches-musl syscalls-doc-current
-	image-layout keel-cc-refuses-pie lwip-only-where-used)
+	image-layout keel-cc-refuses-pie keel-cc-no-host-libs lwip-only-where-used)
 
 # An instruction that enters a kernel, in objdump -d's notation.
 KERNEL_ENTRY='\s(syscall|sysenter|int +\$0x80)\s*$'
@@ -66,6 +66,29 @@ build_keel_cc_refuses_pie() {
 	expect_status 2
 	expect_err_has "static, non-PIE"
 	[[ ! -e $W/x.so ]] || note_fail "it wrote $W/x.so"
+}
+
+# keel-cc links libraries from keel's lib directory and the -L options
+# only: neither gcc's search path (its directories, LIBRARY_PATH) nor
+# ld's built-in one may hand a keel image the host's glibc archives
+# (configure scripts probe -lz, -lreadline, ... and would find them).
+build_keel_cc_no_host_libs() {
+	local d=$W/hostlib
+	mkdir -p "$d"
+	printf 'int keel_probe_sym(void) { return 7; }\n' >"$d/probe.c"
+	printf 'int keel_probe_sym(void);\nint main(void) { return keel_probe_sym(); }\n' >"$d/main.c"
+	gcc -c -o "$d/probe.o" "$d/probe.c" && ar rcs "$d/libkeelprobe.a" "$d/probe.o" ||
+		{ note_fail "cannot make the probe archive"; return; }
+	LIBRARY_PATH=$d run_host "$KEEL_CC" -o "$d/a" "$d/main.c" -lkeelprobe
+	[[ $status != 0 ]] || note_fail "keel-cc found -lkeelprobe through LIBRARY_PATH"
+	run_host "$KEEL_CC" -o "$d/b" "$d/main.c" -L"$d" -lkeelprobe
+	[[ $status == 0 ]] || note_fail "keel-cc -L$d -lkeelprobe failed: the control is broken$(first_err)"
+	# libanl.a: glibc's (libc6-dev), in ld's default directories; musl has none.
+	if [[ -e /usr/lib/x86_64-linux-gnu/libanl.a ]]; then
+		run_host "$KEEL_CC" -o "$d/c" tests/guest/hello.c -lanl
+		[[ $status != 0 ]] || note_fail "keel-cc linked the host's glibc libanl.a"
+		expect_err_has "cannot find -lanl"
+	fi
 }
 
 # keel-cc links lwIP and keel's glue from archives, by reference: an
