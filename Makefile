@@ -42,7 +42,7 @@ TOOLS := $(B)/bin/keel-cc $(B)/bin/keel-run
 APPS := $(B)/apps/hello $(B)/apps/httpd
 
 
-.PHONY: all run hello test bench clean distclean deps deps-check docs unit guest lwip site
+.PHONY: all run hello test bench clean distclean deps deps-check docs unit guest lwip site debian-apps
 all: deps-check $(TOOLS) $(B)/lib/keel.o $(APPS)
 
 # A fresh machine needs no set-up step: this fast check (one dpkg-query)
@@ -128,6 +128,19 @@ $(B)/apps/%: apps/%/*.c $(B)/bin/keel-cc $(B)/lib/keel.o
 
 # keel's web server (apps/httpd): its files share one header.
 $(B)/apps/httpd: $(wildcard apps/httpd/*.h)
+
+# Real programs from Debian's source, built unmodified with keel-cc: Lua
+# 5.4 and SQLite's shell (scripts/build-lua.sh, scripts/build-sqlite.sh;
+# build trees in build/apps-build/). Not part of `all`: the apps tests
+# (tests/guest/cases-apps.sh) make them when they first need them.
+DEBIAN_APPS := $(B)/apps/lua $(B)/apps/sqlite3
+debian-apps: $(DEBIAN_APPS)
+
+$(B)/apps/lua: scripts/build-lua.sh scripts/fetch-src.sh $(B)/bin/keel-cc $(B)/lib/keel.o $(MUSL_STAMP)
+	scripts/build-lua.sh $(B)
+
+$(B)/apps/sqlite3: scripts/build-sqlite.sh scripts/fetch-src.sh $(B)/bin/keel-cc $(B)/lib/keel.o $(MUSL_STAMP)
+	scripts/build-sqlite.sh $(B)
 
 # The website unikernel (scripts/run-site.sh): apps/httpd serving
 # build/site; TARGET=kvm runs it on KVM with lwIP in a network namespace.

@@ -23,8 +23,9 @@ BUILD="gcc make binutils libc6-dev dpkg-dev xz-utils debian-archive-keyring"
 # QEMU and its firmware for the VM targets, network namespaces (iproute2),
 # an HTTP client (curl), a Markdown renderer for the website (cmark-gfm:
 # cmark with GitHub's tables), cpio for the initrd tests' prepacked
-# archive, and for the web server's benchmark wrk and nginx (its anchor).
-EXTRA="musl-tools qemu-system-x86 qemu-system-data seabios iproute2 iputils-ping curl cmark cmark-gfm cpio wrk nginx"
+# archive, for the web server's benchmark wrk and nginx (its anchor), and
+# tclsh (tcl) for SQLite's build, which the apps tests run.
+EXTRA="musl-tools qemu-system-x86 qemu-system-data seabios iproute2 iputils-ping curl cmark cmark-gfm cpio wrk nginx tcl"
 
 mode=install
 case ${1:-} in
