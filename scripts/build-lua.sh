@@ -9,7 +9,8 @@
 # Needs BUILDDIR/bin/keel-cc (make all). Source in BUILDDIR/src/lua5.4
 # (verified, as fetched), build tree in BUILDDIR/apps-build/lua, image
 # BUILDDIR/apps/lua. Re-running only recompiles what changed: relinks
-# when keel.o is newer than the image, rebuilds when libc.a is.
+# when keel.o or keel-cc is newer than the image, rebuilds when libc.a
+# is.
 #
 # Debian's patches are applied (the CVE fixes among them) except the two
 # that fit Lua to Debian's packaging: 0001 replaces the Makefile with a
@@ -42,8 +43,8 @@ if [ ! -f "$tree/.keel-tree" ] || [ "$build/lib/libc.a" -nt "$tree/.keel-tree" ]
 	done) || { echo "build-lua: cannot revert Debian's packaging patches" >&2; exit 1; }
 	touch "$tree/.keel-tree"
 fi
-# keel.o is linked into every image: relink when it changed.
-if [ -f "$tree/src/lua" ] && [ "$build/lib/keel.o" -nt "$tree/src/lua" ]; then
+# keel.o is linked into every image: relink when it or keel-cc changed.
+if [ -f "$tree/src/lua" ] && { [ "$build/lib/keel.o" -nt "$tree/src/lua" ] || [ "$cc" -nt "$tree/src/lua" ]; }; then
 	rm -f "$tree/src/lua" "$tree/src/luac"
 fi
 

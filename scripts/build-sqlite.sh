@@ -10,8 +10,8 @@
 # build generates the amalgamation, sqlite3.c, with Tcl scripts). Source
 # in BUILDDIR/src/sqlite3 (verified, as fetched), build tree
 # BUILDDIR/apps-build/sqlite3, image BUILDDIR/apps/sqlite3. Re-running
-# only redoes what changed: relinks when keel.o is newer than the image,
-# configures and builds afresh when libc.a is.
+# only redoes what changed: relinks when keel.o or keel-cc is newer than
+# the image, configures and builds afresh when libc.a is.
 #
 # keel is a cross target: --build/--host say so, so configure takes gcc
 # for the programs the build runs on this machine (BCC), and
@@ -52,7 +52,7 @@ if [ ! -f "$tree/Makefile" ] || [ "$build/lib/libc.a" -nt "$tree/Makefile" ] ||
 		CC="$cc" CFLAGS="-O2" --disable-shared --disable-tcl \
 		--disable-readline --disable-editline) >"$log" 2>&1 || fail configure
 fi
-if [ -f "$tree/sqlite3" ] && [ "$build/lib/keel.o" -nt "$tree/sqlite3" ]; then
+if [ -f "$tree/sqlite3" ] && { [ "$build/lib/keel.o" -nt "$tree/sqlite3" ] || [ "$cc" -nt "$tree/sqlite3" ]; }; then
 	rm -f "$tree/sqlite3"
 fi
 make -C "$tree" -j"$(nproc)" CROSS_BUILDING=yes sqlite3 >>"$log" 2>&1 || fail make
