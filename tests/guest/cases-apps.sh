@@ -6,6 +6,9 @@
 # program's stdin (`lua -`, the sqlite3 shell reading SQL); the files
 # they make live on keel's ramfs at /. Each Lua script starts with
 # tests/apps/check.lua and ends with the line "ok: N checks".
+#
+# A run takes up to 2 s on an idle machine (the GC test on qemu); the
+# limits below leave room for a machine shared with other builds.
 
 declare -A apps_state=() # per program: ok or failed, made once per run
 
@@ -40,6 +43,7 @@ lua_script() {
 	done
 	[[ ${1:-} == -- ]] && shift
 	apps_ready lua || return
+	limit=40
 	input=(cat tests/apps/check.lua "tests/apps/$name.lua")
 	run "${opts[@]}" "$B/apps/lua" - "$@"
 }
@@ -76,6 +80,7 @@ case_lua_gc() {
 guest lua-exit all
 case_lua_exit() {
 	apps_ready lua || return
+	limit=40
 	input=(printf 'io.write("before")\nlocal t = {}\nerror("boom: " .. #t)\n')
 	run "$B/apps/lua" -
 	expect_status 1
@@ -97,6 +102,7 @@ case_lua_exit() {
 guest sqlite-rows all
 case_sqlite_rows() {
 	apps_ready sqlite3 || return
+	limit=40
 	input=(cat tests/apps/rows.sql)
 	run --env=HOME=/ "$B/apps/sqlite3"
 	expect_status 0
@@ -108,6 +114,7 @@ case_sqlite_rows() {
 guest sqlite-errors all
 case_sqlite_errors() {
 	apps_ready sqlite3 || return
+	limit=40
 	input=(printf '%s\n' 'SELECT * FROM nope;' 'SELECT 42;')
 	run --env=HOME=/ "$B/apps/sqlite3" /e.db
 	expect_status 1
