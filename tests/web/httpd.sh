@@ -699,6 +699,8 @@ for c in "${OWN_CASES[@]}"; do
 	if [[ $c == clean-exit ]]; then
 		if [[ -z $stop_check ]]; then
 			stop_server
+			skip_reason="skipped: SIGTERM is not checked in this mode (no --stop-check)"
+			report "$c"
 			continue
 		fi
 		if [[ -z $spid ]]; then
