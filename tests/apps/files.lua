@@ -1,7 +1,7 @@
 -- Files for Lua on keel: io.open in every mode, write, read formats,
 -- seek, lines, buffering, os.rename, os.remove, os.tmpname, and reading
 -- everything back, on the writable file system (ramfs at /). Needs
--- check.lua in front.
+-- testlib.lua in front.
 
 local ENOENT = 2
 

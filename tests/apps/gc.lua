@@ -2,7 +2,7 @@
 -- strings than the memory budget holds, while collectgarbage("count")
 -- stays bounded; full collections give memory back; weak tables and
 -- finalizers; both collector modes. Run under a small --mem, so that
--- memory the collector frees must really be reused. Needs check.lua in
+-- memory the collector frees must really be reused. Needs testlib.lua in
 -- front.
 
 local KiB = 1024

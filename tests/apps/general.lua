@@ -1,6 +1,9 @@
 -- General work for Lua on keel: strings, tables, closures, coroutines,
 -- number formatting, time and errors. arg[1] is the host's time (seconds
--- since the epoch) when the test started. Needs check.lua in front.
+-- since the epoch) when the test started. Needs testlib.lua first.
+
+-- The chunk's name in error messages: "stdin", or the script's path.
+SCRIPT = arg[0] == "-" and "stdin" or arg[0]
 
 -- Strings.
 local s = "The quick brown fox jumps over the lazy dog"
@@ -199,7 +202,7 @@ local ok3, err3 = pcall(function() local x = nil; return x + 1 end)
 check(not ok3 and err3:find("attempt to perform arithmetic on a nil value", 1, true), "runtime error")
 local function thrower() error("deep") end
 local ok4, err4 = pcall(thrower)
-check(err4:match("^stdin:%d+: deep$"), "error position: " .. tostring(err4))
+check(err4:match("^" .. SCRIPT:gsub("%p", "%%%0") .. ":%d+: deep$"), "error position: " .. tostring(err4))
 local ok5, tb = xpcall(thrower, debug.traceback)
 check(not ok5 and tb:find("stack traceback:", 1, true), "xpcall with traceback")
 local ok6, err6 = pcall(string.rep)

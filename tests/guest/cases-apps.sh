@@ -4,8 +4,9 @@
 # program makes it, about a minute from scratch), running our own
 # scripts (tests/apps/) on every target. The scripts travel on the
 # program's stdin (`lua -`, the sqlite3 shell reading SQL); the files
-# they make live on keel's ramfs at /. Each Lua script starts with
-# tests/apps/check.lua and ends with the line "ok: N checks".
+# they make live on keel's ramfs at /; lua-initrd runs a script from
+# the initrd instead. Each Lua script comes after tests/apps/testlib.lua
+# and ends with the line "ok: N checks".
 #
 # A run takes up to 2 s on an idle machine (the GC test on qemu); the
 # limits below leave room for a machine shared with other builds.
@@ -33,7 +34,7 @@ apps_ready() {
 }
 
 # lua_script NAME [KEEL-RUN OPTIONS...] -- [ARGS...]: runs
-# tests/apps/NAME.lua, after check.lua, through `lua -`.
+# tests/apps/NAME.lua, after testlib.lua, through `lua -`.
 lua_script() {
 	local name=$1 opts=()
 	shift
@@ -44,7 +45,7 @@ lua_script() {
 	[[ ${1:-} == -- ]] && shift
 	apps_ready lua || return
 	limit=40
-	input=(cat tests/apps/check.lua "tests/apps/$name.lua")
+	input=(cat tests/apps/testlib.lua "tests/apps/$name.lua")
 	run "${opts[@]}" "$B/apps/lua" - "$@"
 }
 
@@ -55,6 +56,18 @@ case_lua_general() {
 	lua_script general --env=KEEL_APP=lua -- "$(date +%s)"
 	expect_ok
 	expect_out_line "pi: 3\.14159, e: 2\.71828, 2\^0\.5: 1\.41421"
+	expect_out_line "fib: 0 1 1 2 3 5 8 13 21 34"
+}
+
+# The same script from the initrd (tests/apps as /initrd), the helpers
+# found by require through LUA_PATH.
+guest lua-initrd all
+case_lua_initrd() {
+	apps_ready lua || return
+	limit=40
+	run --initrd=tests/apps --env=LUA_PATH=/initrd/?.lua --env=KEEL_APP=lua \
+		"$B/apps/lua" -l testlib /initrd/general.lua "$(date +%s)"
+	expect_ok
 	expect_out_line "fib: 0 1 1 2 3 5 8 13 21 34"
 }
 

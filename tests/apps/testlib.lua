@@ -1,7 +1,8 @@
--- The apps tests' assertion helpers, put in front of every Lua test
--- script (tests/guest/cases-apps.sh sends both on the interpreter's
--- stdin). A failed check raises an error: lua prints it with the line
--- and exits with status 1. done() prints the line the harness expects.
+-- The apps tests' assertion helpers, loaded before every Lua test
+-- script: tests/guest/cases-apps.sh sends both on the interpreter's
+-- stdin, or runs `lua -l testlib` with the scripts in the initrd. A
+-- failed check raises an error: lua prints it with the line and exits
+-- with status 1. done() prints the line the harness expects.
 local nchecks = 0
 
 function check(cond, what)
