@@ -66,6 +66,8 @@ void file_put(struct file *f)
 {
 	if (--f->refs > 0)
 		return;
+	if (f->epolls)
+		epoll_forget(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	if (f->vn)

@@ -15,6 +15,7 @@
 struct file;
 struct vnode;
 struct poll_table;
+struct epitem;
 struct sock_ops;
 
 /* Every call may be NULL: the fd layer answers the POSIX error for an
@@ -64,6 +65,7 @@ struct file {
 	off_t pos;	  /* seekable files */
 	struct vnode *vn; /* the node it was opened from (a reference), or NULL */
 	int allocated;	  /* from file_alloc: freed after the last close */
+	struct epitem *epolls; /* the epoll items watching f (epoll.c) */
 };
 
 #define FD_MAX 1024
@@ -79,6 +81,10 @@ void file_put(struct file *f);
 /* A new file (refs 0, freed after release when the last fd goes), or
  * NULL when the budget is spent. */
 struct file *file_alloc(const struct file_ops *ops, int flags);
+
+/* epoll.c: takes f out of every epoll instance watching it; file_put
+ * calls it on the last close, before the release, as Linux does. */
+void epoll_forget(struct file *f);
 
 /* The console's ops (priv: the stream, 0 input, 1 output, 2 errors). */
 extern const struct file_ops fd_console_ops;

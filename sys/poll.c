@@ -95,8 +95,7 @@ static int poll_pass(void *arg, struct poll_table *pt)
 	return count;
 }
 
-/* Sets the signal mask for the wait; *saved gets the old one. */
-static long mask_set(const uint64_t *mask, size_t size, uint64_t *saved)
+long wait_mask_set(const uint64_t *mask, size_t size, uint64_t *saved)
 {
 	if (!mask)
 		return 0;
@@ -105,7 +104,7 @@ static long mask_set(const uint64_t *mask, size_t size, uint64_t *saved)
 	return keel_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)mask, (long)saved, 8, 0, 0);
 }
 
-static void mask_restore(const uint64_t *mask, const uint64_t *saved)
+void wait_mask_restore(const uint64_t *mask, const uint64_t *saved)
 {
 	if (mask)
 		keel_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0, 8, 0, 0);
@@ -165,10 +164,10 @@ SYSCALL_DEFINE5(ppoll, struct pollfd *, fds, unsigned, n, struct timespec *, ts,
 
 	if ((r = deadline_of(ts, &deadline)))
 		return r;
-	if ((r = mask_set(mask, size, &saved)))
+	if ((r = wait_mask_set(mask, size, &saved)))
 		return r;
 	r = do_poll_until(fds, n, deadline);
-	mask_restore(mask, &saved);
+	wait_mask_restore(mask, &saved);
 	if (ts && deadline != UINT64_MAX) {
 		uint64_t l = left(deadline);
 
@@ -282,10 +281,10 @@ SYSCALL_DEFINE6(pselect6, int, n, fd_set *, r, fd_set *, w, fd_set *, e, struct 
 
 	if ((ret = deadline_of(ts, &deadline)))
 		return ret;
-	if ((ret = mask_set(mask, sig ? sig->size : 0, &saved)))
+	if ((ret = wait_mask_set(mask, sig ? sig->size : 0, &saved)))
 		return ret;
 	ret = do_select_until(n, r, w, e, deadline);
-	mask_restore(mask, &saved);
+	wait_mask_restore(mask, &saved);
 	if (ts && deadline != UINT64_MAX) {
 		uint64_t l = left(deadline);
 

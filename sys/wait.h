@@ -19,6 +19,7 @@
 #ifndef KEEL_SYS_WAIT_H
 #define KEEL_SYS_WAIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct thread;
@@ -83,5 +84,12 @@ unsigned file_poll(struct file *f, struct poll_table *pt);
  * returned mask also carries POLLERR/POLLHUP), or the deadline
  * (monotonic ns, UINT64_MAX: none) passes: then 0. */
 unsigned file_wait(struct file *f, unsigned events, uint64_t deadline);
+
+/* poll.c: the signal mask ppoll, pselect6 and epoll_pwait wait under:
+ * set through rt_sigprocmask (mask NULL: none given, nothing done;
+ * size other than 8: -EINVAL), *saved getting the old one, and put
+ * back after the wait. */
+long wait_mask_set(const uint64_t *mask, size_t size, uint64_t *saved);
+void wait_mask_restore(const uint64_t *mask, const uint64_t *saved);
 
 #endif

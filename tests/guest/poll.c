@@ -473,7 +473,7 @@ static void console_late(void)
 	char buf[16];
 	double t0 = now();
 
-	CHECK_EQ(poll(&pf, 1, 100), 0); /* the input comes after 0.3 s */
+	CHECK_EQ(poll(&pf, 1, 100), 0); /* the input comes after 0.6 s */
 	CHECK(now() - t0 >= 0.1);
 	CHECK_EQ(poll(&pf, 1, -1), 1);
 	CHECK(now() - t0 >= 0.25);
