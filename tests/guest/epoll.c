@@ -21,6 +21,18 @@
 
 #include "check.h"
 
+/* Reads fd 0 until n bytes came: a console may hand input over in
+ * pieces (QEMU's UART does, a byte at a time). */
+static ssize_t read_all(char *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n && (r = read(0, buf + got, n - got)) > 0)
+		got += (size_t)r;
+	return (ssize_t)got;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -448,7 +460,7 @@ static void console(void)
 	CHECK(add(ep, 0, EPOLLIN, 42) == 0);
 	CHECK_EQ(epoll_wait(ep, ev, 2, 5000), 1);
 	CHECK(ev[0].data.u64 == 42 && (ev[0].events & EPOLLIN));
-	CHECK_EQ(read(0, buf, sizeof buf), 3);
+	CHECK_EQ(read_all(buf, 3), 3);
 	CHECK(!memcmp(buf, "abc", 3));
 	CHECK_EQ(epoll_wait(ep, ev, 2, 5000), 1); /* the end of input */
 	CHECK_EQ(read(0, buf, sizeof buf), 0);
