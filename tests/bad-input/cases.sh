@@ -239,7 +239,7 @@ bad_help() {
 		kr "$o"
 		expect_status 0
 		expect_err_empty
-		for w in --mem --target --stats --timeout --env; do
+		for w in --mem --target --stats --timeout --env --initrd; do
 			expect_out_has "$w"
 		done
 	done

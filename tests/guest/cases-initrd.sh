@@ -39,6 +39,16 @@ case_initrd_dir() {
 	expect_ok
 }
 
+# The Linux base under --timeout execs the image, which maps the
+# archive from the fd it inherits instead of keel-run's own process.
+guest initrd-exec linux
+case_initrd_exec() {
+	local sum
+	sum=$(initrd_tree)
+	run --timeout=30 --initrd="$W/initrd/tree" initrd "$sum"
+	expect_ok
+}
+
 # An archive made by cpio -o -H newc (which keeps the hard link).
 guest initrd-cpio all
 case_initrd_cpio() {
