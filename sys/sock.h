@@ -40,8 +40,8 @@ struct sock_ops {
 	 * for POLLOUT, then asks getsockopt(SO_ERROR)), -errno. */
 	int (*connect)(struct file *f, const struct sockaddr *a, socklen_t len);
 	/* Bytes sent or received, -EAGAIN to wait. flags: MSG_* minus
-	 * MSG_DONTWAIT and MSG_NOSIGNAL (the layer's). recvmsg fills
-	 * m->msg_name/namelen and msg_flags. */
+	 * MSG_DONTWAIT, MSG_NOSIGNAL and MSG_WAITALL (the layer's). recvmsg
+	 * fills m->msg_name/namelen and msg_flags. */
 	ssize_t (*sendmsg)(struct file *f, const struct msghdr *m, int flags);
 	ssize_t (*recvmsg)(struct file *f, struct msghdr *m, int flags);
 	int (*shutdown)(struct file *f, int how);

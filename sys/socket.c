@@ -238,6 +238,40 @@ SYSCALL_DEFINE3(connect, int, fd, const struct sockaddr *, a, socklen_t, len)
 	return r;
 }
 
+/* Where a stream call that moved part of m's bytes goes on: h gets the
+ * buffers from byte done on (*part holds the first when it starts
+ * inside one) and no name or ancillary data. */
+static void msg_rest(struct msghdr *h, const struct msghdr *m, size_t done, struct iovec *part)
+{
+	size_t idx = 0;
+
+	while (idx < m->msg_iovlen && done >= m->msg_iov[idx].iov_len)
+		done -= m->msg_iov[idx++].iov_len;
+	h->msg_name = NULL;
+	h->msg_namelen = 0;
+	h->msg_control = NULL;
+	h->msg_controllen = 0;
+	if (done) {
+		part->iov_base = (char *)m->msg_iov[idx].iov_base + done;
+		part->iov_len = m->msg_iov[idx].iov_len - done;
+		h->msg_iov = part;
+		h->msg_iovlen = 1;
+	} else {
+		h->msg_iov = m->msg_iov + idx;
+		h->msg_iovlen = (int)(m->msg_iovlen - idx);
+	}
+}
+
+static size_t msg_len(const struct msghdr *m)
+{
+	size_t total = 0;
+	int i;
+
+	for (i = 0; i < (int)m->msg_iovlen; i++)
+		total += m->msg_iov[i].iov_len;
+	return total;
+}
+
 /* A blocking send on a stream socket goes on until every byte is
  * queued, as Linux's does, unless the time limit or an error stops it
  * after some: then it returns what went. Ancillary data goes with the
@@ -246,13 +280,10 @@ static ssize_t do_sendmsg_file(struct file *f, const struct msghdr *m, int flags
 {
 	struct msghdr h = *m;
 	struct iovec part;
-	size_t total = 0, idx = 0, off = 0, left;
+	size_t total = msg_len(m);
 	ssize_t r, done = 0;
 	int nb = nonblocking(f, flags);
 
-	for (idx = 0; idx < m->msg_iovlen; idx++)
-		total += m->msg_iov[idx].iov_len;
-	idx = 0;
 	flags &= ~(MSG_DONTWAIT | MSG_NOSIGNAL);
 	for (;;) {
 		r = f->ops->sock->sendmsg(f, &h, flags);
@@ -266,44 +297,38 @@ static ssize_t do_sendmsg_file(struct file *f, const struct msghdr *m, int flags
 		done += r;
 		if (nb || common(f)->type != SOCK_STREAM || (size_t)done >= total)
 			return done;
-		for (left = (size_t)r; left;) { /* step over what went */
-			size_t n = m->msg_iov[idx].iov_len - off;
-
-			if (left < n) {
-				off += left;
-				break;
-			}
-			left -= n;
-			idx++;
-			off = 0;
-		}
-		while (idx < m->msg_iovlen && !m->msg_iov[idx].iov_len)
-			idx++;
-		h.msg_control = NULL;
-		h.msg_controllen = 0;
-		if (off) {
-			part.iov_base = (char *)m->msg_iov[idx].iov_base + off;
-			part.iov_len = m->msg_iov[idx].iov_len - off;
-			h.msg_iov = &part;
-			h.msg_iovlen = 1;
-		} else {
-			h.msg_iov = m->msg_iov + idx;
-			h.msg_iovlen = (int)(m->msg_iovlen - idx);
-		}
+		msg_rest(&h, m, (size_t)done, &part);
 	}
 }
 
+/* MSG_WAITALL on a blocking stream socket: on until the buffers are
+ * full, the end of the stream, an error or the time limit (then what
+ * came). The name and flags are those of the first piece. */
 static ssize_t do_recvmsg_file(struct file *f, struct msghdr *m, int flags)
 {
-	ssize_t r;
+	struct msghdr h = *m;
+	struct iovec part;
+	ssize_t r, done = 0;
 	int nb = nonblocking(f, flags);
+	int all = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && !nb &&
+		  common(f)->type == SOCK_STREAM;
+	size_t total = all ? msg_len(m) : 0;
 
-	flags &= ~MSG_DONTWAIT;
-	while ((r = f->ops->sock->recvmsg(f, m, flags)) == -EAGAIN && !nb) {
-		if (sock_wait(f, POLLIN, common(f)->rcvtimeo))
-			return -EAGAIN;
+	flags &= ~(MSG_DONTWAIT | MSG_WAITALL);
+	for (;;) {
+		r = f->ops->sock->recvmsg(f, done ? &h : m, flags);
+		if (r == -EAGAIN && !nb) {
+			if (sock_wait(f, POLLIN, common(f)->rcvtimeo))
+				return done ? done : -EAGAIN;
+			continue;
+		}
+		if (r < 0)
+			return done ? done : r;
+		done += r;
+		if (!all || !r || (size_t)done >= total)
+			return done;
+		msg_rest(&h, m, (size_t)done, &part);
 	}
-	return r;
 }
 
 static int msg_check(const struct msghdr *m)

@@ -444,6 +444,20 @@ static void close_pending(void)
 	printf("close: 1 MiB pending arrived, then EPIPE\n");
 }
 
+struct later {
+	int fd;
+	const char *text;
+};
+
+static void *send_later(void *arg)
+{
+	struct later *l = arg;
+
+	usleep(50000);
+	CHECK_EQ(send(l->fd, l->text, strlen(l->text), 0), (long)strlen(l->text));
+	return NULL;
+}
+
 static void stream_basics(void)
 {
 	int port, l = listener(0, &port), c = connect_to(port), s = accept(l, NULL, NULL), n = 0;
@@ -462,13 +476,23 @@ static void stream_basics(void)
 	CHECK_EQ(recv(s, buf, 2, MSG_PEEK), 2);
 	CHECK_EQ(read(s, buf, sizeof buf), 5);
 	CHECK(!memcmp(buf, "hello", 5));
+	{ /* MSG_WAITALL waits for the second piece */
+		struct later l = { c, "defgh" };
+		pthread_t t;
+
+		CHECK_EQ(send(c, "abc", 3, 0), 3);
+		CHECK(pthread_create(&t, NULL, send_later, &l) == 0);
+		CHECK_EQ(recv(s, buf, 8, MSG_WAITALL), 8);
+		CHECK(!memcmp(buf, "abcdefgh", 8));
+		CHECK(pthread_join(t, NULL) == 0);
+	}
 	CHECK(shutdown(c, SHUT_WR) == 0);
 	CHECK_EQ(recv(s, buf, sizeof buf, 0), 0);
 	CHECK_ERR(shutdown(s, 7), EINVAL);
 	close(c);
 	close(s);
 	close(l);
-	printf("stream: names, peek, FIONREAD, shutdown\n");
+	printf("stream: names, peek, FIONREAD, MSG_WAITALL, shutdown\n");
 }
 
 int main(int argc, char **argv)
