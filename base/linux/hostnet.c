@@ -18,9 +18,12 @@
  * scheduler idles on that event; wait_until (platform.c) then ppolls
  * every such socket for the events last seen not ready (watch), and
  * the proxy wakes the queues of the sockets that fired. A socket's
- * watch follows what keel saw last: an event seen ready leaves it, an
- * event seen not ready (a poll, or a call answering EAGAIN) joins it,
- * so an idle keel never spins on a socket whose input nobody reads.
+ * watch is what keel does not know to be ready: an event seen ready
+ * leaves it, and joins it again when seen not ready (a poll, a call
+ * answering EAGAIN) or when keel's own call may have used it up (a
+ * receive or an accept for input, a short send for output), so an idle
+ * keel never spins on a socket whose input nobody reads, and an
+ * edge-triggered epoll hears of input that comes after a partial read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -240,7 +243,7 @@ static int hsock_accept(struct file *f, struct file **out, struct sockaddr *a, s
 	struct hsock *s = f->priv;
 	long r = host_err(host_syscall(HOST_accept4, s->fd, a, len, SOCK_NONBLOCK | SOCK_CLOEXEC));
 
-	if (r == -EAGAIN)
+	if (r == -EAGAIN || r >= 0)
 		s->watch |= POLLIN;
 	if (r < 0)
 		return (int)r;
@@ -270,6 +273,16 @@ static void msg_copy(struct msghdr *h, const struct msghdr *m)
 	h->msg_controllen = m->msg_controllen;
 }
 
+static size_t msg_bytes(const struct msghdr *m)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < (int)m->msg_iovlen; i++)
+		n += m->msg_iov[i].iov_len;
+	return n;
+}
+
 static ssize_t hsock_sendmsg(struct file *f, const struct msghdr *m, int flags)
 {
 	struct hsock *s = f->priv;
@@ -278,7 +291,7 @@ static ssize_t hsock_sendmsg(struct file *f, const struct msghdr *m, int flags)
 
 	msg_copy(&h, m);
 	r = host_err(host_syscall(HOST_sendmsg, s->fd, &h, flags | MSG_DONTWAIT | MSG_NOSIGNAL));
-	if (r == -EAGAIN)
+	if (r == -EAGAIN || (r >= 0 && (size_t)r < msg_bytes(m)))
 		s->watch |= POLLOUT;
 	return r;
 }
@@ -291,7 +304,7 @@ static ssize_t hsock_recvmsg(struct file *f, struct msghdr *m, int flags)
 
 	msg_copy(&h, m);
 	r = host_err(host_syscall(HOST_recvmsg, s->fd, &h, flags | MSG_DONTWAIT));
-	if (r == -EAGAIN)
+	if (r == -EAGAIN || (r > 0 && !(flags & MSG_PEEK)))
 		s->watch |= POLLIN;
 	if (r >= 0) {
 		m->msg_namelen = h.msg_namelen;

@@ -42,7 +42,8 @@ keel: setsockopt: level 1 option 25 is not passed to the host (--net=host passes
 
 # The echo guest (tests/guest/sock-echo.c, the same image lwIP serves
 # with) on the host's stack: 3 TCP connections of 1 MiB and 40
-# datagrams of 1 to 4000 bytes from host clients (tests/tools/).
+# datagrams of 1 to 4000 bytes from host clients (tests/tools/), after
+# a second idle without spinning.
 guest hostnet-echo linux
 case_hostnet_echo() {
 	hostnet_skip
@@ -55,6 +56,11 @@ case_hostnet_echo() {
 	expect_err_has "udp-echo: 40 of 40 echoed"
 	expect_out_has "tcp: echoed 3145728 bytes on 3 connections, 3 closed"
 	expect_out_line "udp: echoed (4[1-9]|[5-9][0-9]) datagrams" # and "bye"
+	# three threads waiting on three host sockets cost no CPU when idle
+	local idle
+	idle=$(sed -n 's/^idle: \([0-9]*\) ticks$/\1/p' "$err")
+	[[ -n $idle ]] || note_fail "no idle line: $(first_err)"
+	((${idle:-99} <= 5)) || note_fail "the idle guest took $idle ticks of CPU in 1 s: it spins"
 }
 
 # The guest connects out to a listener on the host (the same echo code

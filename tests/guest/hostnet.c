@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -301,6 +302,16 @@ static void *poll_thread(void *arg)
 	return NULL;
 }
 
+static void *epoll_thread(void *arg)
+{
+	struct waitp *w = arg;
+	struct epoll_event ev;
+
+	w->n = epoll_wait(w->fd, &ev, 1, 5000);
+	w->when = now();
+	return NULL;
+}
+
 /* poll blocks its thread until the host says the socket is readable;
  * the main thread meanwhile sleeps (keel idles on both). */
 static void poll_blocks(void)
@@ -362,6 +373,79 @@ static void close_while_waiting(void)
 	close(c);
 	close(l);
 	printf("close: while another thread waits in recv\n");
+}
+
+/* epoll on host sockets: a level-triggered listener, an edge-triggered
+ * connection re-armed by reading to EAGAIN, EPOLLOUT, timeouts that
+ * pass without a spurious wake, and an epoll_wait blocked in a thread
+ * woken by data. */
+static void epoll_sockets(void)
+{
+	struct epoll_event ev, out[4];
+	int port, l = listener(SOCK_NONBLOCK, &port), ep = epoll_create1(EPOLL_CLOEXEC), c, s;
+	struct waitp w;
+	pthread_t t;
+	double t0;
+	char buf[64];
+
+	CHECK(ep >= 0);
+	ev.events = EPOLLIN;
+	ev.data.u32 = 1;
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev) == 0);
+	t0 = now();
+	CHECK_EQ(epoll_wait(ep, out, 4, 100), 0);
+	CHECK(now() - t0 >= 0.09);
+	c = connect_to(port);
+	CHECK_EQ(epoll_wait(ep, out, 4, 1000), 1);
+	CHECK(out[0].data.u32 == 1 && out[0].events == EPOLLIN);
+	s = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+	CHECK(s >= 0);
+	CHECK_EQ(epoll_wait(ep, out, 4, 0), 0);
+
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+	ev.data.u32 = 2;
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev) == 0);
+	CHECK_EQ(epoll_wait(ep, out, 4, 50), 0);
+	CHECK_EQ(send(c, "one", 3, 0), 3);
+	CHECK_EQ(epoll_wait(ep, out, 4, 1000), 1);
+	CHECK(out[0].data.u32 == 2 && out[0].events == EPOLLIN);
+	CHECK_EQ(recv(s, buf, sizeof buf, 0), 3);
+	CHECK_ERR(recv(s, buf, sizeof buf, 0), EAGAIN);
+	t0 = now();
+	CHECK_EQ(epoll_wait(ep, out, 4, 100), 0); /* the edge was taken */
+	CHECK(now() - t0 >= 0.09);
+	CHECK_EQ(send(c, "two", 3, 0), 3);
+	CHECK_EQ(epoll_wait(ep, out, 4, 1000), 1);
+	CHECK_EQ(out[0].events, EPOLLIN);
+	CHECK_EQ(recv(s, buf, sizeof buf, 0), 3);
+
+	/* a thread blocked in epoll_wait, woken by data */
+	w.fd = ep;
+	w.n = -2;
+	CHECK(pthread_create(&t, NULL, epoll_thread, &w) == 0);
+	usleep(50000);
+	CHECK_EQ(w.n, -2);
+	CHECK_EQ(send(c, "three", 5, 0), 5);
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK_EQ(w.n, 1);
+	CHECK_EQ(recv(s, buf, sizeof buf, 0), 5);
+
+	/* EPOLLOUT, and the peer's close as EPOLLRDHUP */
+	ev.events = EPOLLOUT;
+	ev.data.u32 = 3;
+	CHECK(epoll_ctl(ep, EPOLL_CTL_MOD, s, &ev) == 0);
+	CHECK_EQ(epoll_wait(ep, out, 4, 1000), 1);
+	CHECK(out[0].data.u32 == 3 && out[0].events == EPOLLOUT);
+	ev.events = EPOLLIN | EPOLLRDHUP;
+	CHECK(epoll_ctl(ep, EPOLL_CTL_MOD, s, &ev) == 0);
+	close(c);
+	CHECK_EQ(epoll_wait(ep, out, 4, 1000), 1);
+	CHECK(out[0].events & EPOLLRDHUP);
+	CHECK_EQ(recv(s, buf, sizeof buf, 0), 0);
+	close(s);
+	close(l);
+	close(ep);
+	printf("epoll: level and edge, EPOLLOUT, EPOLLRDHUP, a blocked thread woken\n");
 }
 
 /* A thread blocked in accept blocks only itself. */
@@ -508,6 +592,7 @@ int main(int argc, char **argv)
 	nonblocking_accept();
 	blocking_accept();
 	poll_blocks();
+	epoll_sockets();
 	close_while_waiting();
 	close_pending();
 	return done();

@@ -8,9 +8,10 @@
 # IMAGE is tests/guest/sock-echo.c built with keel-cc; TOOLS holds the
 # host programs of tests/tools/ (tcp-echo, udp-echo, and sock-echo: the
 # same echo code built for Linux).
-#   serve   the guest serves at a port it picks and prints; tcp-echo
-#           sends 3 connections of 1 MiB, udp-echo 40 datagrams, then
-#           "bye", which stops the guest.
+#   serve   the guest serves at a port it picks and prints; after a
+#           second idle (its CPU time then is printed: "idle: N ticks"),
+#           tcp-echo sends 3 connections of 1 MiB, udp-echo 40 datagrams,
+#           then "bye", which stops the guest.
 #   client  TOOLS/sock-echo serves; the guest connects out to it with 2
 #           connections of 1 MiB, then one of 64-byte round trips.
 #   bench   the same client (TOOLS/sock-echo: 4 connections of 16 MiB,
@@ -52,6 +53,11 @@ serve)
 	start_server guest "$keel_run" --target=linux --net=host --timeout=30 "$image" \
 		serve 127.0.0.1 0 || exit 3
 	ok=1
+	image_pid=$(pgrep -P "$pid" | head -1) # --timeout: keel-run's child runs the image
+	cpu() { awk '{ print $14 + $15 }' "/proc/$image_pid/stat"; }
+	t0=$(cpu)
+	sleep 1
+	echo "idle: $(($(cpu) - t0)) ticks" >&2
 	in_ns "$tools/tcp-echo" 127.0.0.1 "$port" 1048576 3 >&2 || ok=0
 	in_ns "$tools/udp-echo" 127.0.0.1 "$port" 40 >&2 || ok=0
 	wait "$pid"
