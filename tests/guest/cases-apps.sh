@@ -122,6 +122,18 @@ case_sqlite_rows() {
 	expect_out "$(<tests/apps/rows.out)"$'\n'
 }
 
+# The write-ahead log (exclusive locking mode), a checkpoint, back to
+# a rollback journal, reopened.
+guest sqlite-wal all
+case_sqlite_wal() {
+	apps_ready sqlite3 || return
+	limit=40
+	input=(cat tests/apps/wal.sql)
+	run --env=HOME=/ "$B/apps/sqlite3"
+	expect_status 0
+	expect_out "$(<tests/apps/wal.out)"$'\n'
+}
+
 # SQL errors: without .bail, the shell reports one and goes on, and
 # exits with status 1; with it, a broken constraint stops it there.
 guest sqlite-errors all
