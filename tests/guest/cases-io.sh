@@ -61,3 +61,10 @@ case_epoll_stdin_idle() {
 	run epoll stdin-idle
 	expect_ok
 }
+
+guest timerfd all
+case_timerfd() {
+	run timerfd
+	expect_ok
+	expect_err_empty
+}
