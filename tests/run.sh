@@ -490,7 +490,7 @@ WEB_INITRD=/initrd
 web_skip=
 "$KEEL_RUN" --help 2>&1 | grep -q -- '--net=host' || web_skip="skipped: keel-run has no --net=host yet"
 "$KEEL_RUN" --help 2>&1 | grep -q -- '--initrd' || web_skip="skipped: keel-run has no --initrd yet"
-web_suite linux-host -- "$KEEL_RUN" --target=linux --net=host --initrd=@ROOT@ \
+web_suite linux-host --root-snapshot -- "$KEEL_RUN" --target=linux --net=host --initrd=@ROOT@ \
 	"$B/apps/httpd" -a 127.0.0.1 -p 0 -r "$WEB_INITRD" -t 3
 "$KEEL_RUN" --help 2>&1 | grep -q -- '--ip=' || web_skip="skipped: keel-run has no --ip= yet"
 if [[ -z $web_skip ]]; then
@@ -501,7 +501,7 @@ if [[ -z $web_skip ]]; then
 		web_skip=${target_skip[kvm]}
 	fi
 fi
-web_suite kvm-tap --netns --host=10.77.0.2 --port=8080 -- "$KEEL_RUN" --target=kvm \
+web_suite kvm-tap --netns --root-snapshot --host=10.77.0.2 --port=8080 -- "$KEEL_RUN" --target=kvm \
 	--net=tap:ktap0 --ip=10.77.0.2/24 --initrd=@ROOT@ "$B/apps/httpd" -p @PORT@ \
 	-r "$WEB_INITRD" -t 3
 

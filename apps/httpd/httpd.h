@@ -3,8 +3,8 @@
  *
  * http.c is pure (request parsing, percent-decoding, MIME types, dates:
  * no system calls, unit-tested on the host); event.c wraps epoll, or
- * poll where epoll is missing; server.c is the event loop and the
- * connections; main.c the options. Plain POSIX C: it builds with keel-cc
+ * poll where epoll is missing; cache.c keeps small files in memory;
+ * server.c is the event loop and the connections; main.c the options. Plain POSIX C: it builds with keel-cc
  * (and then runs on keel's socket layer) and with the host's gcc or
  * musl-gcc.
  */
@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Limits: every connection's memory is bounded by these. */
@@ -110,6 +111,38 @@ void ev_del(struct ev_item *it);
 int ev_wait(struct ev_ready *out, int max, int timeout_ms);
 void ev_fini(void);
 
+/* ---- cache.c: small files kept in memory ---- */
+
+#define CACHE_FILE_MAX (64 * 1024) /* larger files are sent from the file */
+
+/* One cached file; its fields are read-only outside cache.c. */
+struct cached {
+	char *key;  /* the path asked for (a directory's ends in '/') */
+	char *file; /* the file that answered it */
+	char *data;
+	size_t len;
+	unsigned hash;
+	const char *type;	/* Content-Type */
+	char last_modified[32]; /* IMF-fixdate */
+	struct timespec mtime;
+	ino_t ino;
+	dev_t dev;
+	long long checked, used; /* ms: last validated, last served */
+	int refs, dead;
+};
+
+/* Keeps at most bytes of file data (0: no cache). */
+void cache_init(size_t bytes);
+/* The entry for key, checked against its file at most once a second, or NULL. */
+struct cached *cache_get(const char *key, long long now_ms);
+/* Reads file (open as fd, st its fstat) into the cache under key; NULL if it cannot. */
+struct cached *cache_put(const char *key, const char *file, int fd, const struct stat *st,
+			 long long now_ms);
+/* A connection sending from an entry holds it until it is done. */
+void cache_hold(struct cached *e);
+void cache_release(struct cached *e);
+void cache_fini(void);
+
 /* ---- server.c ---- */
 
 struct httpd_options {
@@ -120,6 +153,8 @@ struct httpd_options {
 	int max_conns;
 	int idle_ms;
 	int force_poll;
+	size_t cache_bytes;
+	int sndbuf; /* SO_SNDBUF of connections, 0: the system's */
 };
 
 /* Serves until SIGTERM or SIGINT; returns the process's exit status. */

@@ -2,7 +2,8 @@
  * keel's static-file web server: options and start-up. The server
  * itself is server.c; see httpd.h for how the files divide the work.
  *
- *   httpd [-p PORT] [-a ADDR] [-r ROOT] [-c MAXCONN] [-t SECONDS] [-q] [--poll]
+ *   httpd [-p PORT] [-a ADDR] [-r ROOT] [-c MAXCONN] [-t SECONDS] [-m KIB] [-S BYTES]
+ *         [-q] [--poll]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +25,11 @@ static const char usage[] =
 	"  -c MAXCONN   connections served at once (default 256); a few more are\n"
 	"               answered 503, beyond that accepting waits\n"
 	"  -t SECONDS   idle timeout of a connection (default 30)\n"
+	"  -m KIB       memory for keeping small files (up to 64 KiB each) in\n"
+	"               memory (default 1024; 0: none); a changed file is\n"
+	"               noticed within a second\n"
+	"  -S BYTES     socket send buffer of each connection (default: the\n"
+	"               system's)\n"
 	"  -q           no request log (one line per request on stdout)\n"
 	"  --poll       use poll(2) even where epoll is available\n"
 	"  -h, --help   this text\n"
@@ -63,13 +69,14 @@ int main(int argc, char **argv)
 		.root = "/initrd",
 		.max_conns = 256,
 		.idle_ms = 30000,
+		.cache_bytes = 1024 * 1024,
 	};
 	struct stat st;
 	long v;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:a:r:c:t:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:a:r:c:t:m:S:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if ((v = number(optarg, 0, 65535)) < 0)
@@ -91,6 +98,16 @@ int main(int argc, char **argv)
 			if ((v = number(optarg, 1, 86400)) < 0)
 				return bad("timeout", optarg);
 			o.idle_ms = (int)v * 1000;
+			break;
+		case 'm':
+			if ((v = number(optarg, 0, 1 << 20)) < 0)
+				return bad("cache size", optarg);
+			o.cache_bytes = (size_t)v * 1024;
+			break;
+		case 'S':
+			if ((v = number(optarg, 1, 1 << 30)) < 0)
+				return bad("send buffer size", optarg);
+			o.sndbuf = (int)v;
 			break;
 		case 'q':
 			o.quiet = 1;

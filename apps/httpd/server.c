@@ -6,8 +6,9 @@
  * A connection is a fixed-size struct conn (its request-head buffer and
  * its response-head buffer inside), so memory is bounded by the
  * connection limit. A connection reads until it has a whole request
- * head, answers it (the response head from conn->out, the file with one
- * writev of its first 64 KiB and sendfile() for the rest), and then
+ * head, answers it (the response head from conn->out; a small file from
+ * the cache, cache.c, in the same sendmsg; a larger one with one sendmsg
+ * of its first 64 KiB and sendfile() for the rest), and then
  * parses what is left in its buffer: pipelined requests are answered in
  * order. After a response that ends the connection it shuts down its
  * side and reads until the client closes ("lingering close", so that the
@@ -65,6 +66,8 @@ struct conn {
 	long long in_skip; /* request body bytes still to drop */
 	size_t out_off, out_len;
 	long long body_len; /* of the response, for the log */
+	struct cached *mem; /* the body, from the cache */
+	size_t mem_off;
 	int file_fd;
 	off_t file_off, file_end;
 	char peer[INET6_ADDRSTRLEN];
@@ -195,6 +198,8 @@ static void conn_close(struct conn *c)
 	close(c->ev.fd);
 	if (c->file_fd >= 0)
 		close(c->file_fd);
+	if (c->mem)
+		cache_release(c->mem);
 	list_unlink(c);
 	if (!c->refused)
 		serving--;
@@ -284,9 +289,34 @@ static int errno_status(int e)
 	return 500;
 }
 
+/* The answer from a cached file: 200 (the body from memory), or 304. */
+static int answer_cached(struct conn *c, const struct http_request *req, struct cached *e)
+{
+	char extra[64];
+	time_t since;
+
+	snprintf(extra, sizeof(extra), "Last-Modified: %s\r\n", e->last_modified);
+	c->body_len = 0;
+	if (req->ims && http_parse_date(req->ims, req->ims_len, &since) == 0 &&
+	    e->mtime.tv_sec <= since) {
+		start(c, head(c, 304, NULL, -1, extra, req->minor));
+		return 304;
+	}
+	start(c, head(c, 200, e->type, (long long)e->len, extra, req->minor));
+	if (req->method != HTTP_HEAD && e->len) {
+		cache_hold(e);
+		c->mem = e;
+		c->mem_off = 0;
+		c->body_len = e->len;
+	}
+	return 200;
+}
+
 /* Answers one parsed request; returns the status. */
 static int answer(struct conn *c, const struct http_request *req)
 {
+	char key[PATH_MAX];
+	struct cached *e;
 	char path[PATH_MAX], extra[HTTP_URI_MAX / 2 + 64], lm[32];
 	size_t rs, rl, rootlen = strlen(opt->root);
 	int is_head = req->method == HTTP_HEAD, fd, r;
@@ -306,6 +336,10 @@ static int answer(struct conn *c, const struct http_request *req)
 		return -r;
 	}
 	n = strlen(path);
+	e = cache_get(path, now);
+	if (e)
+		return answer_cached(c, req, e);
+	memcpy(key, path, n + 1);
 	fd = open_file(path, &st);
 	if (fd >= 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
@@ -340,6 +374,11 @@ static int answer(struct conn *c, const struct http_request *req)
 			c->keep = 0;
 		error_response(c, r, is_head, NULL, req->minor);
 		return r;
+	}
+	e = cache_put(key, path, fd, &st, now);
+	if (e) {
+		close(fd);
+		return answer_cached(c, req, e);
 	}
 	if (req->ims && http_parse_date(req->ims, req->ims_len, &since) == 0 &&
 	    st.st_mtime <= since) {
@@ -400,6 +439,17 @@ static void respond(struct conn *c, int r, const struct http_request *req)
 	consume(c, (size_t)r);
 }
 
+/* sendmsg without SIGPIPE, or writev where the socket layer has no send flags. */
+static ssize_t send_iov(int fd, struct iovec *iov, int k)
+{
+	if (use_sendmsg) {
+		struct msghdr m = { .msg_iov = iov, .msg_iovlen = k };
+
+		return sendmsg(fd, &m, MSG_NOSIGNAL);
+	}
+	return writev(fd, iov, k);
+}
+
 /* Sends what is left of the response: -EAGAIN when the socket is full, 0 when all is sent. */
 static int send_some(struct conn *c)
 {
@@ -408,9 +458,26 @@ static int send_some(struct conn *c)
 		off_t left = c->file_end - c->file_off;
 		ssize_t n;
 
-		if (!hdr && !left)
+		if (c->mem) {
+			/* The head and the cached body, in one call. */
+			struct iovec iov[2];
+			int k = 0;
+
+			left = c->mem->len - c->mem_off;
+			if (!hdr && !left)
+				return 0;
+			if (hdr)
+				iov[k++] = (struct iovec){ c->out + c->out_off, hdr };
+			if (left)
+				iov[k++] =
+					(struct iovec){ c->mem->data + c->mem_off, (size_t)left };
+			want = hdr + left;
+			n = send_iov(c->ev.fd, iov, k);
+			if (n >= 0 && (size_t)n > hdr)
+				c->mem_off += n - hdr;
+		} else if (!hdr && !left) {
 			return 0;
-		if (left && (hdr || !use_sendfile)) {
+		} else if (left && (hdr || !use_sendfile)) {
 			/* The head and the file's next piece, in one call. */
 			struct iovec iov[2];
 			ssize_t got = pread(c->file_fd, iobuf,
@@ -423,13 +490,9 @@ static int send_some(struct conn *c)
 				iov[k++] = (struct iovec){ c->out + c->out_off, hdr };
 			iov[k++] = (struct iovec){ iobuf, (size_t)got };
 			want = hdr + got;
-			if (use_sendmsg) {
-				struct msghdr m = { .msg_iov = iov, .msg_iovlen = k };
-
-				n = sendmsg(c->ev.fd, &m, MSG_NOSIGNAL);
-			} else {
-				n = writev(c->ev.fd, iov, k);
-			}
+			n = send_iov(c->ev.fd, iov, k);
+			if (n >= 0 && (size_t)n > hdr)
+				c->file_off += n - hdr;
 		} else if (hdr) {
 			want = hdr;
 			if (use_sendmsg)
@@ -447,6 +510,8 @@ static int send_some(struct conn *c)
 			}
 			if (n == 0)
 				return -EIO;
+			if (n > 0)
+				c->file_off += n;
 		}
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -460,12 +525,7 @@ static int send_some(struct conn *c)
 			}
 			return -errno;
 		}
-		if ((size_t)n <= hdr) {
-			c->out_off += n;
-		} else {
-			c->out_off = c->out_len;
-			c->file_off += n - hdr;
-		}
+		c->out_off += (size_t)n < hdr ? (size_t)n : hdr;
 		touch(c);
 		if ((size_t)n < want)
 			return -EAGAIN; /* the socket is full: wait for room */
@@ -476,6 +536,9 @@ static int send_some(struct conn *c)
 static int finish_response(struct conn *c)
 {
 	c->busy = 0;
+	if (c->mem)
+		cache_release(c->mem);
+	c->mem = NULL;
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	c->file_fd = -1;
@@ -648,6 +711,8 @@ static void accept_some(void)
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (opt->sndbuf)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &opt->sndbuf, sizeof(opt->sndbuf));
 		if (sa.ss_family == AF_INET6)
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, c->peer,
 				  sizeof(c->peer));
@@ -743,6 +808,7 @@ int httpd_serve(const struct httpd_options *o)
 	sigaction(SIGINT, &sa, NULL);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
+	cache_init(o->cache_bytes);
 	lists[LIST_IDLE].delay_ms = o->idle_ms;
 	lists[LIST_LINGER].delay_ms = o->idle_ms < LINGER_MS ? o->idle_ms : LINGER_MS;
 	/* every connection, the listener, and room for the 503 ones */
@@ -799,6 +865,7 @@ int httpd_serve(const struct httpd_options *o)
 	}
 out:
 	close_all();
+	cache_fini();
 	if (listener.fd >= 0) {
 		ev_del(&listener);
 		close(listener.fd);

@@ -2,7 +2,7 @@
  * http-raw: sends raw bytes to an HTTP server and prints what comes
  * back (a host program for the web tests, tests/web/httpd.sh).
  *
- *   http-raw [-b MS] [-p MS] [-t MS] [-s] [-x] HOST PORT < REQUEST-BYTES
+ *   http-raw [-b MS] [-p MS] [-t MS] [-w MS] [-R BYTES] [-s] [-x] HOST PORT < REQUEST
  *
  * Connects to HOST (IPv4) port PORT, sends all of standard input (with
  * -b, one byte every MS milliseconds: a slow client; with -p, waits MS
@@ -10,7 +10,9 @@
  * server closes the connection or nothing arrives for -t MS (default
  * 3000); with -s it shuts its sending side down after the request;
  * with -x it resets the connection right after sending (a client that
- * vanishes) and reads nothing.
+ * vanishes) and reads nothing; with -w it waits MS milliseconds before
+ * it starts reading, with -R its receive buffer is BYTES (a client that
+ * reads late and slowly holds the server's response in the middle).
  * Everything received goes to stdout. Exit status: 0 when the server
  * closed the connection, 3 when it was still open after the timeout,
  * 4 when it was reset, 1 on other errors, 2 on bad arguments. The whole
@@ -39,19 +41,21 @@ static void sleep_ms(int ms)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: http-raw [-b MS] [-p MS] [-t MS] [-s] [-x] HOST PORT < REQUEST\n");
+	fprintf(stderr, "usage: http-raw [-b MS] [-p MS] [-t MS] [-w MS] [-R BYTES] [-s] [-x] HOST "
+			"PORT < REQUEST\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET };
-	int byte_ms = 0, pause_ms = 0, timeout_ms = 3000, shut = 0, vanish = 0, c, s;
+	int byte_ms = 0, pause_ms = 0, timeout_ms = 3000, shut = 0, vanish = 0, wait_ms = 0;
+	int rcvbuf = 0, c, s;
 	size_t len = 0, off = 0;
 	ssize_t n;
 	char buf[65536];
 
-	while ((c = getopt(argc, argv, "b:p:t:sx")) != -1) {
+	while ((c = getopt(argc, argv, "b:p:t:w:R:sx")) != -1) {
 		switch (c) {
 		case 'b':
 			byte_ms = atoi(optarg);
@@ -61,6 +65,12 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			timeout_ms = atoi(optarg);
+			break;
+		case 'w':
+			wait_ms = atoi(optarg);
+			break;
+		case 'R':
+			rcvbuf = atoi(optarg);
 			break;
 		case 's':
 			shut = 1;
@@ -81,6 +91,8 @@ int main(int argc, char **argv)
 		len += n;
 
 	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s >= 0 && rcvbuf)
+		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (s < 0 || connect(s, (struct sockaddr *)&to, sizeof(to)) < 0) {
 		perror("http-raw: connect");
 		return 1;
@@ -108,6 +120,8 @@ int main(int argc, char **argv)
 	}
 	if (shut)
 		shutdown(s, SHUT_WR);
+	if (wait_ms)
+		sleep_ms(wait_ms);
 	for (;;) {
 		struct pollfd p = { .fd = s, .events = POLLIN };
 		int r = poll(&p, 1, timeout_ms);

@@ -33,6 +33,9 @@
 #                      10.77.0.1/24 (tests/net/netns.sh; needs root)
 #   --stop-check       SIGTERM must stop the main server with status 0 and
 #                      an empty stderr (with an ASan build: no leak, no error)
+#   --root-snapshot    the server sees a copy of the root made at its start
+#                      (keel-run --initrd): the case that changes a file
+#                      under the running server is skipped
 #   --start-timeout=S  seconds to wait for the serving line (default 20)
 #   --tools=DIR        where http-raw and http-load are (default build/tests/tools)
 #   -l                 list the cases, one a line, and exit
@@ -44,7 +47,7 @@
 set -u -o pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-label=host host=127.0.0.1 port=0 netns= stop_check= start_timeout=20
+label=host host=127.0.0.1 port=0 netns= stop_check= snapshot= start_timeout=20
 tools=$top/build/tests/tools list=
 wanted=() server=() args=("$@")
 
@@ -54,8 +57,8 @@ MAIN_CASES=(fetch types head big-file empty-file not-found method redirect perce
 	traversal garbage bad-requests huge-header long-uri body-too-large body-dropped
 	pipelined keep-alive http10 connection-close conditional malformed-then-good
 	sequential-1000 concurrent-100 vanishing-clients slow-client slow-reader
-	idle-timeout log)
-OWN_CASES=(clean-exit conn-limit quiet poll bad-option)
+	idle-timeout file-changes log)
+OWN_CASES=(clean-exit conn-limit quiet poll small-cache cache-held no-cache bad-option)
 
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while (($#)); do
@@ -65,6 +68,7 @@ while (($#)); do
 	--port=*) port=${1#*=} ;;
 	--netns) netns=1 ;;
 	--stop-check) stop_check=1 ;;
+	--root-snapshot) snapshot=1 ;;
 	--start-timeout=*) start_timeout=${1#*=} ;;
 	--tools=*) tools=${1#*=} ;;
 	-l) list=1 ;;
@@ -123,6 +127,8 @@ make_root() {
 	head -c 500 /dev/urandom >"$root/favicon.ico"
 	head -c 100 /dev/urandom >"$root/blob.xyz"
 	head -c 1048576 /dev/urandom >"$root/big.bin"
+	for i in $(seq 12); do head -c 3000 /dev/urandom >"$root/f$i.bin"; done
+	printf 'first\n' >"$root/changing.txt"
 	: >"$root/empty.txt"
 	printf 'SECRET\n' >"$W/secret.txt" # next to the root: never to be served
 }
@@ -581,6 +587,67 @@ case_idle_timeout() {
 	awk -v t="$rawt" 'BEGIN { exit !(t >= 2.5 && t < 6) }' || note "half a request was answered after $rawt s, expected 3"
 }
 
+# A file that changes under the server is served anew within a second
+# (httpd keeps small files in memory).
+case_file_changes() {
+	if [[ -n $snapshot ]]; then
+		skip_reason="skipped: the server sees a snapshot of the root"
+		return
+	fi
+	get /changing.txt
+	expect_body "$root/changing.txt"
+	printf 'second, and longer\n' >"$root/changing.txt"
+	sleep 1.2
+	get /changing.txt
+	expect_body "$root/changing.txt"
+	printf 'third\n' >"$root/changing.txt.new"
+	mv "$root/changing.txt.new" "$root/changing.txt" # a new inode
+	sleep 1.2
+	get /changing.txt
+	expect_body "$root/changing.txt"
+	rm "$root/changing.txt"
+	sleep 1.2
+	get /changing.txt
+	expect_code 404 "once removed: "
+	printf 'first\n' >"$root/changing.txt"
+}
+
+# A file replaced while a slow client is still being sent its cached
+# copy (a 4 KiB send buffer keeps the response in the middle): the
+# client gets the old bytes whole, a new client the new ones (the cache
+# frees the old copy only when the slow client is done).
+case_cache_held() {
+	local slow
+	if [[ -n $snapshot ]]; then
+		skip_reason="skipped: the server sees a snapshot of the root"
+		return
+	fi
+	start_server -S 4096 || { note "$start_err"; return; }
+	head -c 60000 /dev/urandom >"$root/held.bin"
+	cp "$root/held.bin" "$W/held.old"
+	get /held.bin
+	expect_body "$W/held.old"
+	printf "GET /held.bin HTTP/1.1\r\n${H}Connection: close\r\n\r\n" |
+		"$tools/http-raw" -R 2048 -w 3000 -t 5000 "$host" "$sport" >"$W/held.raw" 2>&1 &
+	slow=$!
+	sleep 0.3
+	head -c 50000 /dev/urandom >"$root/held.new"
+	mv "$root/held.new" "$root/held.bin"
+	sleep 1.2
+	get /held.bin
+	expect_body "$root/held.bin"
+	wait "$slow"
+	sed '1,/^\r$/d' "$W/held.raw" >"$W/held.body"
+	cmp -s "$W/held.body" "$W/held.old" ||
+		note "the slow client did not get the old file whole ($(stat -c %s "$W/held.body") bytes)"
+	get /held.bin
+	expect_body "$root/held.bin"
+	expect_alive
+	stop_server
+	[[ -z $stop_check || $stop_status == 0 ]] || note "exit status $stop_status: $(head -c 300 "$serr")"
+	[[ -z $stop_check || ! -s $serr ]] || note "stderr: $(head -c 300 "$serr")"
+}
+
 case_log() {
 	local size ip='[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+' date='\[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\]'
 	size=$(stat -c %s "$root/index.html")
@@ -623,6 +690,7 @@ case_conn_limit() {
 	sleep 0.3
 	get /notes.txt
 	expect_code 200 "once the 3 closed: "
+	sleep 0.5 # until the server has seen curl's connection close
 	"$tools/http-load" -T 30 "$host" "$sport" /notes.txt keep 3 10 >"$W/load" 2>&1 ||
 		note "3 connections under a limit of 3: $(cat "$W/load")"
 	stop_server
@@ -649,6 +717,35 @@ case_poll() {
 		>"$W/load" 2>&1 || note "poll, 200 connections: $(cat "$W/load")"
 	raw -- 'GARBAGE\r\n\r\n'
 	expect_raw 400 "poll, garbage"
+	stop_server
+}
+
+# A cache smaller than the files it is asked for: evictions, every body
+# still right (the sanitizers watch the memory).
+case_small_cache() {
+	local round i
+	start_server -m 8 || { note "$start_err"; return; }
+	for round in 1 2; do
+		for i in $(seq 12); do
+			get "/f$i.bin"
+			expect_code 200 "/f$i.bin: "
+			expect_body "$root/f$i.bin"
+		done
+	done
+	"$tools/http-load" -T 30 -f "$root/f3.bin" "$host" "$sport" /f3.bin keep 20 10 \
+		>"$W/load" 2>&1 || note "-m 8: $(cat "$W/load")"
+	stop_server
+	[[ -z $stop_check || $stop_status == 0 ]] || note "exit status $stop_status: $(head -c 300 "$serr")"
+	[[ -z $stop_check || ! -s $serr ]] || note "stderr: $(head -c 300 "$serr")"
+}
+
+case_no_cache() {
+	start_server -m 0 || { note "$start_err"; return; }
+	get /index.html
+	expect_code 200
+	expect_body "$root/index.html"
+	"$tools/http-load" -T 30 -f "$root/index.html" "$host" "$sport" /index.html keep 20 10 \
+		>"$W/load" 2>&1 || note "-m 0: $(cat "$W/load")"
 	stop_server
 }
 
