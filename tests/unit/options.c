@@ -134,6 +134,32 @@ TEST(targets)
 	CHECK_STR(target_name(TARGET_QEMU), "qemu");
 }
 
+/* --net=host: the linux target only, whichever option comes first; the
+ * last --net wins. */
+TEST(net_host)
+{
+	CHECK_EQ(PARSE("--net=host", "img"), 0);
+	CHECK_EQ(o.net_host, 1);
+	CHECK(o.tap == NULL);
+	CHECK_EQ(PARSE("--net=host", "--target=linux", "img"), 0);
+	CHECK_EQ(o.net_host, 1);
+	CHECK_EQ(PARSE("--net=host", "--net=tap:t0", "img"), 0);
+	CHECK_EQ(o.net_host, 0);
+	CHECK_STR(o.tap, "t0");
+	CHECK_EQ(PARSE("--net=tap:t0", "--net=host", "img"), 0);
+	CHECK_EQ(o.net_host, 1);
+	CHECK(o.tap == NULL);
+	CHECK_EQ(PARSE("--net=host", "--net=none", "img"), 0);
+	CHECK_EQ(o.net_host, 0);
+	CHECK_EQ(PARSE("--net=host", "--target=kvm", "img"), -1);
+	CHECK_HAS(err, "--net=host needs --target=linux");
+	CHECK_HAS(err, "--net=tap:IFNAME");
+	CHECK_EQ(PARSE("--target=qemu", "--net=host", "img"), -1);
+	CHECK_HAS(err, "on qemu");
+	CHECK_EQ(PARSE("--net=hosts", "img"), -1);
+	CHECK_HAS(err, "bad --net");
+}
+
 TEST(mem_option)
 {
 	CHECK_EQ(PARSE("--mem=16M", "img"), 0);
