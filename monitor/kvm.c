@@ -754,6 +754,9 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 			bi->devs[ndev].type = KVM_DEV_NET;
 			bi->devs[ndev].mtu = 1500;
 			memcpy(bi->devs[ndev].mac, o->mac, 6);
+			snprintf(bi->net_ip, sizeof bi->net_ip, "%s", o->ip ? o->ip : "");
+			snprintf(bi->net_gw, sizeof bi->net_gw, "%s", o->gw ? o->gw : "");
+			snprintf(bi->net_dns, sizeof bi->net_dns, "%s", o->dns ? o->dns : "");
 			ndev++;
 		}
 	}

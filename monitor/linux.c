@@ -79,6 +79,12 @@ static char **build_env(const struct options *o)
 		n += snprintf(opts + n, sizeof opts - (size_t)n,
 			      " net=%d mac=%02x%02x%02x%02x%02x%02x", fd, o->mac[0], o->mac[1],
 			      o->mac[2], o->mac[3], o->mac[4], o->mac[5]);
+		if (o->ip)
+			n += snprintf(opts + n, sizeof opts - (size_t)n, " ip=%s", o->ip);
+		if (o->gw)
+			n += snprintf(opts + n, sizeof opts - (size_t)n, " gw=%s", o->gw);
+		if (o->dns)
+			n += snprintf(opts + n, sizeof opts - (size_t)n, " dns=%s", o->dns);
 	}
 	if (o->net_host)
 		snprintf(opts + n, sizeof opts - (size_t)n, " nethost=1");

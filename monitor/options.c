@@ -42,6 +42,42 @@ int parse_size(const char *s, unsigned long long *out)
 	return 0;
 }
 
+/* Decimal 0..max with no sign or leading zero; the end, or NULL. */
+static const char *dec_upto(const char *s, unsigned max, unsigned *out)
+{
+	unsigned v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9'))
+		return NULL;
+	while (*p >= '0' && *p <= '9') {
+		v = v * 10 + (unsigned)(*p++ - '0');
+		if (v > max)
+			return NULL;
+	}
+	*out = v;
+	return p;
+}
+
+int parse_ipv4(const char *s, int *bits)
+{
+	unsigned v;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i && *s++ != '.')
+			return -1;
+		if (!(s = dec_upto(s, 255, &v)))
+			return -1;
+	}
+	if (*bits >= 0) {
+		if (*s++ != '/' || !(s = dec_upto(s, 32, &v)))
+			return -1;
+		*bits = (int)v;
+	}
+	return *s ? -1 : 0;
+}
+
 static const char *value(const char *arg, const char *name)
 {
 	size_t n = strlen(name);
@@ -118,6 +154,22 @@ int options_parse(int argc, char **argv, struct options *o, char *err,
 				snprintf(err, errlen, "bad --net '%s' (none, host or tap:IFNAME)", v);
 				return -1;
 			}
+		} else if ((v = value(a, "--ip"))) {
+			int bits = 0;
+
+			if (parse_ipv4(v, &bits) || bits == 0) {
+				snprintf(err, errlen, "bad --ip '%s' (an address and prefix length, A.B.C.D/N)", v);
+				return -1;
+			}
+			o->ip = v;
+		} else if ((v = value(a, "--gw")) || (v = value(a, "--dns"))) {
+			int bits = -1, gw = a[2] == 'g';
+
+			if (parse_ipv4(v, &bits)) {
+				snprintf(err, errlen, "bad %s '%s' (an address, A.B.C.D)", gw ? "--gw" : "--dns", v);
+				return -1;
+			}
+			*(gw ? &o->gw : &o->dns) = v;
 		} else if ((v = value(a, "--disk"))) {
 			if (!*v) {
 				snprintf(err, errlen, "--disk needs a file (--disk=FILE)");
@@ -150,6 +202,11 @@ int options_parse(int argc, char **argv, struct options *o, char *err,
 			 "--net=host needs --target=linux (the host's sockets are reachable only "
 			 "from the Linux-process base; on %s use --net=tap:IFNAME)",
 			 target_name(o->target));
+		return -1;
+	}
+	if ((o->ip || o->gw || o->dns) && !o->tap) {
+		snprintf(err, errlen, "--%s needs --net=tap:IFNAME (the guest's own network stack)",
+			 o->ip ? "ip" : o->gw ? "gw" : "dns");
 		return -1;
 	}
 	if (i >= argc) {

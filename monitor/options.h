@@ -25,6 +25,8 @@ struct options {
 	int initrd_fd;	    /* the archive keel-run made of it (initrd.h) */
 	size_t initrd_len;
 	int net_host;     /* --net=host: the host's sockets (linux target only) */
+	/* --ip=A.B.C.D/N (NULL: DHCP), --gw=, --dns= (need --net=tap:) */
+	const char *ip, *gw, *dns;
 	unsigned char mac[6]; /* the guest's, chosen by keel-run */
 	const char *image;
 	int argc; /* the application's argv: image path first */
@@ -38,6 +40,9 @@ struct options {
 /* Parses argv into o. Returns 0, or -1 with a one-line reason in err. */
 int options_parse(int argc, char **argv, struct options *o, char *err,
 		  size_t errlen);
+
+/* "A.B.C.D" (bits < 0) or "A.B.C.D/N" (N stored in *bits); 0 or -1. */
+int parse_ipv4(const char *s, int *bits);
 
 /* "64M", "512k", "1G", "1048576" -> bytes; -1 on a malformed size. */
 int parse_size(const char *s, unsigned long long *out);

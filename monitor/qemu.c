@@ -78,6 +78,15 @@ static void build_cmdline(const struct options *o, char *buf, size_t cap)
 	 * RAM; the guest counts that as the base's), and the console's
 	 * terminal-ness and size as the guest cannot learn them. */
 	p += snprintf(p, (size_t)(end - p), " keel.mem=%llu", o->mem);
+	if (o->tap) {
+		p += snprintf(p, (size_t)(end - p), " keel.net=device");
+		if (o->ip)
+			p += snprintf(p, (size_t)(end - p), " keel.ip=%s", o->ip);
+		if (o->gw)
+			p += snprintf(p, (size_t)(end - p), " keel.gw=%s", o->gw);
+		if (o->dns)
+			p += snprintf(p, (size_t)(end - p), " keel.dns=%s", o->dns);
+	}
 	{
 		struct winsize ws;
 		int ttys = isatty(0) | isatty(1) << 1 | isatty(2) << 2;

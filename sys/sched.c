@@ -18,7 +18,8 @@ static struct thread main_thread;
 static struct thread *threads; /* every thread not yet reaped */
 static struct thread *zombie;  /* dead, to free once off its stack */
 static int next_tid = 2;
-static int live = 1;
+static int live = 1;    /* the application's threads */
+static int nkernel;     /* keel's own (sched_spawn_kernel): never "live" */
 
 void sched_switch(uint64_t *save_rsp, uint64_t new_rsp);
 void sched_trampoline(void);
@@ -168,7 +169,7 @@ unsigned sched_block(uint64_t deadline, unsigned mask)
 	self->events = 0;
 	self->woken = 0;
 	self->state = T_BLOCKED;
-	if (live == 1 && !zombie) {
+	if (live == 1 && !nkernel && !zombie) {
 		/* The common case, one thread: straight to the platform, until
 		 * an event of mask, a wake (from a queue or a timer's
 		 * callback) or the deadline. */
@@ -249,6 +250,17 @@ int sched_spawn(int (*fn)(void *), void *arg, void *stack, void *tls, struct thr
 	live++;
 	*out = t;
 	return t->tid;
+}
+
+int sched_spawn_kernel(int (*fn)(void *), void *arg, void *stack, struct thread **out)
+{
+	int tid = sched_spawn(fn, arg, stack, NULL, out);
+
+	if (tid >= 0) {
+		live--;
+		nkernel++;
+	}
+	return tid;
 }
 
 int sched_exit_thread(void)

@@ -43,6 +43,11 @@ void sched_wake(struct thread *t);
 void sched_yield_now(void);
 /* A new thread that runs fn(arg) on stack; -errno. */
 int sched_spawn(int (*fn)(void *), void *arg, void *stack, void *tls, struct thread **out);
+/* A thread of keel's own (the network's): it does not count among the
+ * application's threads, so the machine ends when they have all ended,
+ * and it must never exit. It runs with no thread pointer of its own
+ * (no TLS, no errno). */
+int sched_spawn_kernel(int (*fn)(void *), void *arg, void *stack, struct thread **out);
 /* Ends the current thread (never returns); the last one ends nothing:
  * the caller exits the machine. Returns 0 if it was the last. */
 int sched_exit_thread(void);

@@ -92,11 +92,12 @@ build_keel_cc_no_host_libs() {
 }
 
 # keel-cc links lwIP and keel's glue from archives, by reference: an
-# image that never starts the network has none of it; one that does,
-# has (the control that the search works).
+# image that never starts the network or makes a socket has none of it;
+# one that does, has (the control that the search works): keel's
+# socket() refers to the glue that starts lwIP at boot.
 build_lwip_only_where_used() {
 	local img syms
-	for img in hello netecho lwip-ping; do
+	for img in hello netecho lwip-ping sock-echo; do
 		[[ -x $TB/guest/$img ]] || { note_fail "no $TB/guest/$img"; return; }
 	done
 	for img in hello netecho; do
@@ -106,4 +107,7 @@ build_lwip_only_where_used() {
 	done
 	syms=$(nm "$TB/guest/lwip-ping")
 	grep -qw lwip_init <<<"$syms" || note_fail "lwip-ping has no lwip_init: the search is broken"
+	syms=$(nm "$TB/guest/sock-echo")
+	grep -qw keel_lwip_boot <<<"$syms" && grep -qw tcp_input <<<"$syms" ||
+		note_fail "sock-echo makes sockets but has no keel_lwip_boot or tcp_input"
 }

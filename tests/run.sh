@@ -309,7 +309,8 @@ GUEST_CFLAGS=(-O2 -g -Wall -Wextra -Wno-unused-parameter)
 for src in tests/guest/*.c; do
 	name=$(basename "$src" .c)
 	bin=$TB/guest/$name
-	stale "$bin" "$src" tests/guest/check.h "$B/lib/keel.o" "$B/lib/libc.a" "$KEEL_CC" || continue
+	stale "$bin" "$src" tests/guest/check.h "$B/lib/keel.o" "$B/lib/libc.a" "$KEEL_CC" \
+		"$B/lib/libkeelnet.a" "$B/lib/liblwip.a" || continue
 	throttle
 	{ "$KEEL_CC" "${GUEST_CFLAGS[@]}" -o "$bin.$$" "$src" >"$bin.log" 2>&1 &&
 		mv -f "$bin.$$" "$bin" || rm -f "$bin" "$bin.$$"; } &

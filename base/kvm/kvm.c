@@ -342,5 +342,11 @@ void kvm_entry(void)
 		b.initrd = (const void *)a;
 		b.initrd_len = n;
 	}
+	if (find_dev(KVM_DEV_NET, 0) >= 0) {
+		b.net_mode = KEEL_NET_DEVICE;
+		b.net_ip = boot->net_ip[0] ? boot->net_ip : NULL;
+		b.net_gw = boot->net_gw[0] ? boot->net_gw : NULL;
+		b.net_dns = boot->net_dns[0] ? boot->net_dns : NULL;
+	}
 	keel_start(&b);
 }

@@ -93,12 +93,34 @@ static void map_initrd(long fd, unsigned long len, struct keel_boot *b)
 
 /* "mem=BYTES stats=0|1 [disk=FD ro=0|1] [initrd=FD initrd_len=BYTES] [net=FD mac=HEX]
  * [nethost=1]", written by keel-run; unknown words are errors. */
+/* The value of the word at s, after its name of skip bytes ("A.B.C.D/N"
+ * or "A.B.C.D"), into buf; the end, or s itself when it does not fit. */
+static const char *copy_addr(const char *s, size_t skip, char *buf, size_t cap, const char **out)
+{
+	const char *v = s + skip;
+	size_t n = 0;
+
+	while (v[n] && v[n] != ' ') {
+		if (n + 1 >= cap)
+			return s;
+		buf[n] = v[n];
+		n++;
+	}
+	buf[n] = 0;
+	*out = buf;
+	return n ? v + n : s;
+}
+
+/* "mem=BYTES stats=0|1 [disk=FD ro=0|1] [initrd=FD initrd_len=BYTES]
+ * [net=FD mac=HEX [ip=A.B.C.D/N] [gw=A.B.C.D] [dns=A.B.C.D]]", written
+ * by keel-run; unknown words are errors. */
 static void parse_opts(const char *s, struct keel_boot *b)
 {
 	const char *e;
 	long disk = -1, ro = 0, net = -1, initrd = -1, nethost = 0;
 	unsigned long initrd_len = 0;
 	unsigned char mac[6] = { 0 };
+	static char ip[20], gw[16], dns[16];
 
 	while (*s) {
 		if (*s == ' ') {
@@ -123,6 +145,12 @@ static void parse_opts(const char *s, struct keel_boot *b)
 			e = parse_mac(s + 4, mac);
 		else if (prefix(s, "nethost="))
 			nethost = (long)parse_ulong(s + 8, &e);
+		else if (prefix(s, "ip="))
+			e = copy_addr(s, 3, ip, sizeof ip, &b->net_ip);
+		else if (prefix(s, "gw="))
+			e = copy_addr(s, 3, gw, sizeof gw, &b->net_gw);
+		else if (prefix(s, "dns="))
+			e = copy_addr(s, 4, dns, sizeof dns, &b->net_dns);
 		else
 			e = s;
 		if (e == s || (*e && *e != ' '))
@@ -131,8 +159,10 @@ static void parse_opts(const char *s, struct keel_boot *b)
 	}
 	if (disk >= 0)
 		linux_disk_init((int)disk, (int)ro);
-	if (net >= 0)
+	if (net >= 0) {
 		linux_net_init((int)net, mac);
+		b->net_mode = KEEL_NET_DEVICE;
+	}
 	if (initrd >= 0 && initrd_len)
 		map_initrd(initrd, initrd_len, b);
 	if (nethost && net >= 0)

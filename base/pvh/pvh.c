@@ -578,7 +578,8 @@ static int split_list(char *s, char **out, int max)
 	return n;
 }
 
-/* The command line keel-run writes: keel.argv=A,B keel.env=K=V,.. keel.stats=1.
+/* The command line keel-run writes: keel.argv=A,B keel.env=K=V,.. keel.stats=1,
+ * keel.net=device keel.ip=A.B.C.D/N keel.gw=A.B.C.D keel.dns=A.B.C.D.
  * Other words (a VMM's own, such as virtio_mmio.device=) are left alone. */
 static unsigned long dec(const char **s)
 {
@@ -615,6 +616,14 @@ static void parse_cmdline(struct keel_boot *b, const char *src)
 			split_list(word + 9, envp, MAX_ARGS);
 		else if (strcmp(word, "keel.stats=1") == 0)
 			b->stats = 1;
+		else if (strcmp(word, "keel.net=device") == 0)
+			b->net_mode = KEEL_NET_DEVICE;
+		else if (strncmp(word, "keel.ip=", 8) == 0)
+			b->net_ip = word + 8;
+		else if (strncmp(word, "keel.gw=", 8) == 0)
+			b->net_gw = word + 8;
+		else if (strncmp(word, "keel.dns=", 9) == 0)
+			b->net_dns = word + 9;
 		else if (strncmp(word, "keel.mem=", 9) == 0) {
 			const char *q = word + 9;
 			b->budget = dec(&q);

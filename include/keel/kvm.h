@@ -102,6 +102,9 @@ struct kvm_boot_info {
 	 * aligned; 0, 0 when there is none. The guest checks both. */
 	uint64_t initrd_addr;
 	uint64_t initrd_len;
+	/* keel-run's --ip, --gw, --dns for the net device ("" when not
+	 * given: DHCP, no gateway, no DNS server); NUL-terminated. */
+	char net_ip[20], net_gw[16], net_dns[16];
 };
 
 #endif

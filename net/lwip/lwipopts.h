@@ -1,9 +1,10 @@
 /*
  * keel's lwIP configuration, read by every lwIP source file and by
- * keel's glue (net/lwip/). lwIP runs without threads of its own
- * (NO_SYS=1): the caller drives it through keel_net_poll() (net.c),
- * which feeds it frames from the platform's net device and runs its
- * timers. A sys_arch on keel's scheduler (sockets, netconn) comes later.
+ * keel's glue (net/lwip/). lwIP runs without threads or locks of its
+ * own (NO_SYS=1): keel's threads are cooperative on one vCPU, so any
+ * of them may call lwIP directly. Frames and timers reach it from
+ * keel's network thread (sockets, net.c) or from the application's own
+ * keel_net_poll() loop (the raw API, include/keel/net.h).
  *
  * Memory: every pool and every pbuf comes out of lwIP's one heap
  * (MEMP_MEM_MALLOC), and that heap is KEEL_NET_HEAP bytes taken from
@@ -42,6 +43,13 @@ extern unsigned char *keel_lwip_heap;
 #define TCP_SND_BUF (16 * TCP_MSS)
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 
+/* For sockets (sock.c): SO_REUSEADDR, listen()'s backlog (SYNs beyond
+ * it are dropped, as Linux does, until accept() makes room), and
+ * TCP_KEEPIDLE/KEEPINTVL/KEEPCNT per connection. */
+#define SO_REUSE 1
+#define TCP_LISTEN_BACKLOG 1
+#define LWIP_TCP_KEEPALIVE 1
+
 /* The heap: the pools at the counts above (about 1.6 KiB per pbuf with
  * its frame, 0.3 KiB per TCP pcb or segment) plus room for the frames
  * the TCP windows and queues may hold. Compile-time, like every size
@@ -49,7 +57,8 @@ extern unsigned char *keel_lwip_heap;
 #define MEM_SIZE (512 * 1024)
 #define KEEL_NET_HEAP MEM_SIZE
 
-/* Protocols: IPv4 with ARP, ICMP, UDP and TCP. */
+/* Protocols: IPv4 with ARP, ICMP, UDP and TCP; DHCP when keel-run
+ * gives no address. */
 #define LWIP_IPV4 1
 #define LWIP_IPV6 0
 #define LWIP_ARP 1
@@ -59,7 +68,8 @@ extern unsigned char *keel_lwip_heap;
 #define LWIP_RAW 0
 #define LWIP_UDP 1
 #define LWIP_TCP 1
-#define LWIP_DHCP 0
+#define LWIP_DHCP 1
+#define DHCP_DOES_ARP_CHECK 0 /* no half-second ARP probe at boot */
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
 #define LWIP_DNS 0

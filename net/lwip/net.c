@@ -1,11 +1,14 @@
 /*
- * keel's lwIP start-up and poll loop (include/keel/net.h). Above: the
- * application, which calls lwIP's raw API between polls. Below: lwIP
- * (NO_SYS: it has no threads or locks of its own), the net device's
- * netif (netif.c), keel's clock, scheduler (time_wait) and memory
- * budget (lwIP's whole heap is one allocation tagged `net`).
+ * keel's lwIP start-up and the two ways lwIP is driven: the
+ * application's own poll loop (keel_net_poll, include/keel/net.h; it
+ * calls lwIP's raw API between polls) or keel's network thread
+ * (sockets: sock.c, boot.c). Below: lwIP (NO_SYS: it has no threads or
+ * locks of its own; keel's cooperative threads never interleave inside
+ * it), the net device's netif (netif.c), keel's clock, scheduler and
+ * memory budget (lwIP's whole heap is one allocation tagged `net`).
  */
 #include <string.h>
+#include <sys/mman.h>
 
 #include <keel/net.h>
 
@@ -14,8 +17,12 @@
 #include "lwip/timeouts.h"
 #include "sys/kernel.h"
 #include "sys/mm.h"
+#include "sys/sched.h"
 
+#include "glue.h"
 #include "netdev.h"
+
+#define NET_STACK_PAGES 16 /* the network thread's stack: 64 KiB */
 
 /* lwipopts.h: LWIP_RAM_HEAP_POINTER; mem.c lays its heap out here, one
  * struct mem at each end beyond MEM_SIZE. */
@@ -55,7 +62,7 @@ uint64_t keel_net_now(void)
 }
 
 /* "A.B.C.D/N" */
-static int parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
+int lwip_parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
 {
 	char buf[20];
 	const char *slash = strchr(s, '/');
@@ -79,18 +86,12 @@ static int parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
 	return 0;
 }
 
-int keel_net_start(const char *ip_cidr, const char *gw)
+int lwip_up(const ip4_addr_t *ip, const ip4_addr_t *mask, const ip4_addr_t *gw)
 {
-	ip4_addr_t ip, mask, gwaddr;
 	int r;
 
 	if (started)
 		return -EALREADY;
-	if (!ip_cidr || parse_cidr(ip_cidr, &ip, &mask))
-		return -EINVAL;
-	ip4_addr_set_zero(&gwaddr);
-	if (gw && !ip4addr_aton(gw, &gwaddr))
-		return -EINVAL;
 	dev.dev = 0;
 	r = keel_platform->net_info(dev.dev, &dev.info);
 	if (r < 0)
@@ -103,7 +104,7 @@ int keel_net_start(const char *ip_cidr, const char *gw)
 	rand_state |= 1;
 
 	lwip_init();
-	if (!netif_add(&nif, &ip, &mask, &gwaddr, &dev, netdev_init, netif_input))
+	if (!netif_add(&nif, ip, mask, gw, &dev, netdev_init, netif_input))
 		keel_panic("lwIP: netif_add failed");
 	netif_set_default(&nif);
 	netif_set_up(&nif);
@@ -111,28 +112,118 @@ int keel_net_start(const char *ip_cidr, const char *gw)
 	return 0;
 }
 
+struct netif *lwip_netif(void)
+{
+	return started ? &nif : NULL;
+}
+
+int keel_net_start(const char *ip_cidr, const char *gw)
+{
+	ip4_addr_t ip, mask, gwaddr;
+
+	if (started)
+		return -EALREADY;
+	if (!ip_cidr || lwip_parse_cidr(ip_cidr, &ip, &mask))
+		return -EINVAL;
+	ip4_addr_set_zero(&gwaddr);
+	if (gw && !ip4addr_aton(gw, &gwaddr))
+		return -EINVAL;
+	return lwip_up(&ip, &mask, &gwaddr);
+}
+
+/* One round: a batch of frames in, due timers, what lwIP queued out in
+ * one batch. Returns the frames received, or -errno. */
+static long lwip_round(void)
+{
+	long n;
+
+	dev.batching = 1;
+	n = netdev_rx(&nif);
+	sys_check_timeouts();
+	netdev_flush(&nif);
+	dev.batching = 0;
+	return n;
+}
+
+/* When lwIP next wants its timers run (absolute ns), at most `until`. */
+static uint64_t next_timer(uint64_t now, uint64_t until)
+{
+	u32_t sleep = sys_timeouts_sleeptime();
+
+	if (sleep != SYS_TIMEOUTS_SLEEPTIME_INFINITE && now + sleep * 1000000ull < until)
+		until = now + sleep * 1000000ull;
+	return until;
+}
+
 long keel_net_poll(uint64_t deadline)
 {
 	for (;;) {
-		uint64_t now, until = deadline;
-		u32_t sleep;
+		uint64_t now;
 		long n;
 
 		if (!started)
 			return -ENODEV;
-		dev.batching = 1;
-		n = netdev_rx(&nif);
-		sys_check_timeouts();
-		netdev_flush(&nif);
-		dev.batching = 0;
+		n = lwip_round();
 		if (n != 0)
 			return n;
 		now = time_now();
 		if (now >= deadline)
 			return 0;
-		sleep = sys_timeouts_sleeptime();
-		if (sleep != SYS_TIMEOUTS_SLEEPTIME_INFINITE && now + sleep * 1000000ull < until)
-			until = now + sleep * 1000000ull;
-		time_wait(until, KEEL_EV_NET);
+		time_wait(next_timer(now, deadline), KEEL_EV_NET);
 	}
+}
+
+/* ---- keel's network thread (sockets) ---- */
+
+static struct thread *net_thread;
+static uint64_t net_thread_until; /* when it wakes by itself */
+
+/* Receives and runs timers for ever: the sockets' lwIP callbacks (sock.c)
+ * run here and wake the threads waiting on their sockets. After a batch
+ * it lets those threads run before the next. */
+static int net_main(void *arg)
+{
+	for (;;) {
+		long n = lwip_round();
+
+		if (n > 0) {
+			sched_yield_now();
+			continue;
+		}
+		net_thread_until = next_timer(time_now(), UINT64_MAX);
+		sched_block(net_thread_until, KEEL_EV_NET);
+	}
+	return 0;
+}
+
+int lwip_thread_start(void)
+{
+	char *stack;
+	int r;
+
+	if (net_thread)
+		return -EALREADY;
+	stack = mm_alloc(NET_STACK_PAGES + 1, MM_STACK);
+	if (!stack)
+		return -ENOMEM;
+	if (keel_platform->mem_protect)
+		keel_platform->mem_protect(stack, PAGE_SIZE, PROT_NONE);
+	r = sched_spawn_kernel(net_main, NULL, stack + (NET_STACK_PAGES + 1) * PAGE_SIZE,
+			       &net_thread);
+	return r < 0 ? r : 0;
+}
+
+void lwip_enter(void)
+{
+	dev.batching = 1;
+}
+
+void lwip_leave(void)
+{
+	netdev_flush(&nif);
+	dev.batching = 0;
+	/* A call may have armed a timer sooner than the thread's wake-up. */
+	if (net_thread && net_thread->state == T_BLOCKED &&
+	    next_timer(time_now(), UINT64_MAX) < net_thread_until)
+		sched_wake(net_thread);
 }

@@ -117,3 +117,57 @@ case_hostnet_not_vm() {
 		expect_out ""
 	done
 }
+
+# ---- sockets on lwIP inside the image (net/lwip/sock.c) -------------------
+# Each runs the guest at 10.77.0.2/24 on a tap in a network namespace of
+# its own, the host side inside it (tests/net/sock.sh).
+
+net_skip() {
+	if ! command -v ip >/dev/null || ! command -v ping >/dev/null || [[ ! -c /dev/net/tun ]]; then
+		skip_reason="skipped: needs ip(8), ping(8) and /dev/net/tun"
+		return 0
+	fi
+	return 1
+}
+
+# The echo guest (tests/guest/sock-echo.c, the image the host's stack
+# serves with too) on lwIP: a TCP echo server (a thread per connection)
+# and a UDP echo server, plain BSD sockets: 3 connections of 1 MiB and
+# 40 datagrams of 1 to 4000 bytes echoed byte for byte.
+guest sock-echo all
+case_sock_echo() {
+	net_skip && return
+	limit=50
+	run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" echo "$(image_path sock-echo)" \
+		serve 0.0.0.0 7
+	expect_ok
+	expect_out_line "listening on 0.0.0.0 7"
+	expect_err_has "tcp-echo: 3 of 3 connections echoed 1048576 bytes"
+	expect_err_has "udp-echo: 40 of 40 echoed"
+	expect_out_has "tcp: echoed 3145728 bytes on 3 connections, 3 closed"
+	expect_out_line "udp: echoed (4[1-9]|[5-9][0-9]) datagrams"
+}
+
+# What a socket answers alone on lwIP: bind's errors, ephemeral ports,
+# names, options, calls before a connection, refused kinds of socket.
+guest sock-lwip-local all
+case_sock_lwip_local() {
+	net_skip && return
+	limit=30
+	run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" none "$(image_path sock-lwip)" local
+	expect_ok
+}
+
+# keel-run's network address options: one clear line and status 2.
+guest net-bad-address all
+case_net_bad_address() {
+	run --ip=10.77.0.2/24 hello
+	expect_status 2
+	expect_err $'keel-run: --ip needs --net=tap:IFNAME (the guest\'s own network stack)\n'
+	run --net=tap:ktap0 --ip=10.77.0.2 hello
+	expect_status 2
+	expect_err $'keel-run: bad --ip \'10.77.0.2\' (an address and prefix length, A.B.C.D/N)\n'
+	run --net=tap:ktap0 --dns=example.org hello
+	expect_status 2
+	expect_err $'keel-run: bad --dns \'example.org\' (an address, A.B.C.D)\n'
+}

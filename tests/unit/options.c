@@ -231,6 +231,44 @@ TEST(env_option)
 	CHECK_HAS(err, "too many");
 }
 
+TEST(net_address_options)
+{
+	CHECK_EQ(PARSE("--net=tap:t0", "--ip=10.0.0.2/24", "--gw=10.0.0.1", "--dns=9.9.9.9", "img"), 0);
+	CHECK_STR(o.ip, "10.0.0.2/24");
+	CHECK_STR(o.gw, "10.0.0.1");
+	CHECK_STR(o.dns, "9.9.9.9");
+	/* order does not matter, and --ip alone (no DHCP then) is fine */
+	CHECK_EQ(PARSE("--ip=192.168.1.255/32", "--net=tap:t0", "img"), 0);
+	CHECK(!o.gw && !o.dns);
+	CHECK_EQ(PARSE("--net=tap:t0", "img"), 0);
+	CHECK(!o.ip);
+	/* they need a tap device */
+	CHECK_EQ(PARSE("--ip=10.0.0.2/24", "img"), -1);
+	CHECK_HAS(err, "--ip needs --net=tap:IFNAME");
+	CHECK_EQ(PARSE("--net=none", "--dns=1.1.1.1", "img"), -1);
+	CHECK_HAS(err, "--dns needs --net=tap:IFNAME");
+	CHECK_EQ(PARSE("--gw=10.0.0.1", "img"), -1);
+	CHECK_HAS(err, "--gw needs");
+	/* malformed */
+	static const char *const bad_ip[] = { "10.0.0.2", "10.0.0.2/", "10.0.0.2/33", "10.0.0.2/0",
+		"10.0.0/24", "10.0.0.256/24", "10.0.0.2/24x", "a.b.c.d/8", "10..0.2/8", "010.0.0.2/8",
+		"-1.0.0.2/8", "", "10.0.0.2/024" };
+	unsigned i;
+	char opt[64];
+
+	for (i = 0; i < sizeof bad_ip / sizeof bad_ip[0]; i++) {
+		snprintf(opt, sizeof opt, "--ip=%s", bad_ip[i]);
+		if (PARSE("--net=tap:t0", opt, "img") != -1)
+			FAILF("%s accepted", opt);
+		CHECK_HAS(err, "bad --ip");
+	}
+	CHECK_EQ(PARSE("--net=tap:t0", "--gw=10.0.0.1/24", "img"), -1);
+	CHECK_HAS(err, "bad --gw '10.0.0.1/24' (an address, A.B.C.D)");
+	CHECK_EQ(PARSE("--net=tap:t0", "--dns=1.2.3", "img"), -1);
+	CHECK_HAS(err, "bad --dns");
+	CHECK_EQ(PARSE("--net=tap:t0", "--dns=1.2.3.4.5", "img"), -1);
+}
+
 TEST(image_and_args_split)
 {
 	CHECK_EQ(PARSE("--stats", "img", "--mem=1K", "-x", "--", "a b", ""), 0);
