@@ -32,7 +32,8 @@ trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$tmp"' EXIT
 start_server() {
 	local name=$1 i
 	shift
-	ip netns exec "$ns" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	: >"$tmp/$name.out"
+	ip netns exec "$ns" "$@" >>"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pid=$!
 	port=
 	for i in $(seq 1 200); do
