@@ -50,7 +50,7 @@
 struct hsock {
 	struct sock_common common; /* first: the socket layer's */
 	int fd;			   /* the host's */
-	unsigned watch;		   /* POLLIN/POLLOUT last seen not ready */
+	unsigned watch;		   /* POLLIN/POLLOUT not known to be ready */
 	unsigned fired;		   /* what the last wait saw */
 	struct waitq wq;	   /* whoever waits for this socket */
 	struct waiter proxy;	   /* on KEEL_EV_SOCK's queue while wq may have waiters */
@@ -148,8 +148,11 @@ int linux_hostnet_fired(const struct pollfd *pfd, int n)
 		if (!s->watch || s->fd != pfd[i].fd)
 			continue;
 		if (pfd[i].revents) {
+			/* what fired is ready now; the rest stays as it was */
 			s->fired |= (unsigned)pfd[i].revents;
-			seen(s, (unsigned)pfd[i].revents);
+			s->watch &= ~(unsigned)pfd[i].revents;
+			if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+				s->watch = 0;
 			any = 1;
 		}
 		i++;
