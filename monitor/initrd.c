@@ -316,6 +316,307 @@ out:
 	return r < 0 ? -1 : 0;
 }
 
+/* ---- converting a tar archive ---- */
+
+/*
+ * tar (POSIX ustar and pax, GNU's long names) is read into the same
+ * packer: each header's checksum and fields are checked, every offset
+ * against the length, and the result is a newc archive checked like
+ * any other. Hard links become copies, as in a packed directory.
+ */
+
+#define TAR_BLOCK 512
+
+struct tar_file { /* a regular file seen so far, for hard links to it */
+	char *name;
+	const unsigned char *data;
+	size_t size;
+};
+
+/* An octal field (spaces before, NUL or spaces after), or base-256
+ * (GNU: first byte 0x80). -1 when malformed. */
+static int tar_num(const unsigned char *f, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (f[0] & 0x80) {
+		if (f[0] != 0x80)
+			return -1; /* negative */
+		for (i = 1; i < n; i++) {
+			if (v >> 56)
+				return -1;
+			v = v << 8 | f[i];
+		}
+		*out = v;
+		return 0;
+	}
+	while (i < n && f[i] == ' ')
+		i++;
+	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (v >> 60)
+			return -1;
+		v = v << 3 | (uint64_t)(f[i] - '0');
+	}
+	while (i < n && (f[i] == ' ' || f[i] == 0))
+		i++;
+	if (i != n)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* name[0, len) made canonical (cpio_component's rules) into out, which
+ * holds CPIO_NAME_MAX + 1 bytes; "." for the root. NULL, or a reason. */
+static const char *canonical(const char *name, size_t len, char *out)
+{
+	const char *p = name, *comp, *why;
+	size_t clen, at = 0;
+	int k;
+
+	while ((k = cpio_component(&p, name + len, &comp, &clen, &why)) == 1) {
+		if (at + !!at + clen > CPIO_NAME_MAX)
+			return "a name longer than 4095 bytes";
+		if (at)
+			out[at++] = '/';
+		memcpy(out + at, comp, clen);
+		at += clen;
+	}
+	if (k < 0)
+		return why;
+	if (!at)
+		out[at++] = '.';
+	out[at] = 0;
+	return NULL;
+}
+
+/* A pax extended header's records: path, linkpath and size matter. */
+static const char *tar_pax(const unsigned char *d, size_t n, char *path, int *has_path, char *link,
+			   int *has_link, uint64_t *size, int *has_size)
+{
+	size_t at = 0;
+
+	while (at < n) {
+		size_t len = 0, i = at, k;
+		const char *key, *val;
+
+		while (i < n && d[i] >= '0' && d[i] <= '9' && len < n)
+			len = len * 10 + (size_t)(d[i++] - '0');
+		if (i == at || i >= n || d[i] != ' ' || len > n - at || len < i - at + 3 ||
+		    d[at + len - 1] != '\n')
+			return "a malformed pax record";
+		key = (const char *)d + i + 1;
+		for (k = i + 1; k < at + len - 1 && d[k] != '='; k++)
+			;
+		if (k == at + len - 1)
+			return "a malformed pax record";
+		val = (const char *)d + k + 1; /* up to the '\n' at at + len - 1 */
+		if ((size_t)(k - (i + 1)) == 4 && memcmp(key, "path", 4) == 0) {
+			if (at + len - 1 - (k + 1) > CPIO_NAME_MAX)
+				return "a pax path longer than 4095 bytes";
+			memcpy(path, val, at + len - 1 - (k + 1));
+			path[at + len - 1 - (k + 1)] = 0;
+			*has_path = 1;
+		} else if ((size_t)(k - (i + 1)) == 8 && memcmp(key, "linkpath", 8) == 0) {
+			if (at + len - 1 - (k + 1) > CPIO_NAME_MAX)
+				return "a pax linkpath longer than 4095 bytes";
+			memcpy(link, val, at + len - 1 - (k + 1));
+			link[at + len - 1 - (k + 1)] = 0;
+			*has_link = 1;
+		} else if ((size_t)(k - (i + 1)) == 4 && memcmp(key, "size", 4) == 0) {
+			uint64_t v = 0;
+			size_t j;
+
+			for (j = k + 1; j < at + len - 1; j++) {
+				if (d[j] < '0' || d[j] > '9' || v > (UINT64_MAX - 9) / 10)
+					return "a malformed pax size";
+				v = v * 10 + (uint64_t)(d[j] - '0');
+			}
+			*size = v;
+			*has_size = 1;
+		}
+		at += len;
+	}
+	return NULL;
+}
+
+static int pack_tar(struct pack *p, const unsigned char *t, size_t len)
+{
+	static char name[CPIO_NAME_MAX + 1], link[CPIO_NAME_MAX + 1], canon[CPIO_NAME_MAX + 1],
+		target[CPIO_NAME_MAX + 1];
+	static const struct stat trailer = { .st_mode = 0 };
+	struct tar_file *files = NULL;
+	size_t nfiles = 0, cap = 0, off = 0, at = 0, i;
+	int has_name = 0, has_link = 0, has_size = 0, r = -1;
+	uint64_t pax_size = 0;
+	const char *why = NULL;
+
+	for (;;) {
+		const unsigned char *h = t + (at = off);
+		uint64_t mode, uid, gid, size, mtime, sum, want = 0;
+		const unsigned char *data;
+		struct stat st;
+		char type;
+
+		if (len - off < TAR_BLOCK) {
+			why = "truncated (no end-of-archive block)";
+			goto bad;
+		}
+		for (i = 0; i < TAR_BLOCK && !h[i]; i++)
+			;
+		if (i == TAR_BLOCK)
+			break; /* the end-of-archive block */
+		for (i = 0; i < TAR_BLOCK; i++)
+			want += i >= 148 && i < 156 ? ' ' : h[i];
+		if (tar_num(h + 148, 8, &sum) || sum != want) {
+			why = "a header whose checksum is wrong";
+			goto bad;
+		}
+		if (tar_num(h + 100, 8, &mode) || tar_num(h + 108, 8, &uid) ||
+		    tar_num(h + 116, 8, &gid) || tar_num(h + 124, 12, &size) ||
+		    tar_num(h + 136, 12, &mtime)) {
+			why = "a header field that is not a number";
+			goto bad;
+		}
+		type = (char)h[156];
+		if (has_size) {
+			size = pax_size;
+			has_size = 0;
+		}
+		if (type == '5' || type == '1' || type == '2')
+			size = 0; /* directories and links carry no data */
+		if (size > len - off - TAR_BLOCK) {
+			why = "the data run past the end of the archive";
+			goto bad;
+		}
+		data = h + TAR_BLOCK;
+		off += TAR_BLOCK + (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
+		if (off > len)
+			off = len; /* the last block's padding: the next read reports it */
+		switch (type) {
+		case 'L': /* GNU: the next entry's name */
+		case 'K': /* and its link's target */
+			if (size == 0 || size > CPIO_NAME_MAX) {
+				why = "a GNU long name of more than 4095 bytes";
+				goto bad;
+			}
+			memcpy(type == 'L' ? name : link, data, size);
+			(type == 'L' ? name : link)[size] = 0;
+			*(type == 'L' ? &has_name : &has_link) = 1;
+			continue;
+		case 'x':
+			if ((why = tar_pax(data, size, name, &has_name, link, &has_link, &pax_size,
+					   &has_size)))
+				goto bad;
+			continue;
+		case 'g':
+			continue; /* global pax records: nothing keel uses */
+		}
+		if (!has_name) {
+			size_t n = strnlen((const char *)h, 100), pre = 0;
+
+			if (!memcmp(h + 257, "ustar", 6)) /* POSIX: a prefix */
+				pre = strnlen((const char *)h + 345, 155);
+			memcpy(name, h + 345, pre);
+			if (pre)
+				name[pre++] = '/';
+			memcpy(name + pre, h, n);
+			name[pre + n] = 0;
+		}
+		if (!has_link) {
+			size_t n = strnlen((const char *)h + 157, 100);
+
+			memcpy(link, h + 157, n);
+			link[n] = 0;
+		}
+		has_name = has_link = 0;
+		if ((why = canonical(name, strlen(name), canon)))
+			goto bad;
+		memset(&st, 0, sizeof st);
+		st.st_mode = (mode_t)(mode & 07777);
+		st.st_uid = (uid_t)uid;
+		st.st_gid = (gid_t)gid;
+		st.st_mtime = (time_t)(mtime > 0xffffffffULL ? 0xffffffffULL : mtime);
+		if (size > 0xffffffffULL) {
+			why = "a file larger than a cpio newc entry can be (4 GiB)";
+			goto bad;
+		}
+		switch (type) {
+		case '0':
+		case '\0':
+		case '7':
+			st.st_mode |= S_IFREG;
+			if (nfiles == cap) {
+				struct tar_file *more =
+					realloc(files, (cap = cap ? 2 * cap : 64) * sizeof *files);
+
+				if (!more)
+					goto oom;
+				files = more;
+			}
+			if (!(files[nfiles].name = strdup(canon)))
+				goto oom;
+			files[nfiles].data = data;
+			files[nfiles++].size = (size_t)size;
+			break;
+		case '1': /* a hard link: a copy of the file it names */
+			if ((why = canonical(link, strlen(link), target)))
+				goto bad;
+			for (i = nfiles; i-- > 0 && strcmp(files[i].name, target);)
+				;
+			if (i == (size_t)-1) {
+				why = "a hard link to a file the archive does not hold before it";
+				goto bad;
+			}
+			st.st_mode |= S_IFREG;
+			data = files[i].data;
+			size = files[i].size;
+			break;
+		case '2':
+			st.st_mode |= S_IFLNK;
+			data = (const unsigned char *)link;
+			size = strlen(link);
+			break;
+		case '5':
+			st.st_mode |= S_IFDIR;
+			break;
+		case '3':
+		case '4':
+			why = "a device node (an initrd holds files, directories and symlinks)";
+			goto bad;
+		case '6':
+			why = "a FIFO (an initrd holds files, directories and symlinks)";
+			goto bad;
+		default:
+			why = "an entry of a tar type keel does not take";
+			goto bad;
+		}
+		if ((r = header(p, canon, &st, (size_t)size)) || (r = put(p, data, (size_t)size)) ||
+		    (r = put_pad(p)))
+			goto out;
+		r = -1;
+	}
+	if ((r = header(p, CPIO_TRAILER, &trailer, 0)) == 0)
+		r = flush(p);
+	goto out;
+oom:
+	failf(p->err, p->errlen, "out of memory");
+	goto out;
+bad:
+	failf(p->err, p->errlen, "bad tar archive: the entry at byte %zu: %s", at, why);
+out:
+	for (i = 0; i < nfiles; i++)
+		free(files[i].name);
+	free(files);
+	return r;
+}
+
+/* Whether buf holds a tar archive: a ustar magic (POSIX or GNU). */
+static int is_tar(const unsigned char *b, size_t len)
+{
+	return len >= TAR_BLOCK && !memcmp(b + 257, "ustar", 5) && (b[262] == 0 || b[262] == ' ');
+}
+
 /* ---- checking an archive ---- */
 
 struct name {
@@ -514,10 +815,7 @@ static const char *what_else(const unsigned char *b, size_t len)
 		return "it is compressed (gzip): decompress it first";
 	if (len >= 6 && memcmp(b, "070707", 6) == 0)
 		return "it is an old-format (odc) cpio archive: make one with cpio -o -H newc";
-	if (len >= 263 && memcmp(b + 257, "ustar", 5) == 0)
-		return "it is a tar archive: give the directory, or make a cpio archive with "
-		       "cpio -o -H newc";
-	return "it is not a cpio archive in newc format, nor a directory";
+	return "it is neither a cpio archive in newc format nor a tar archive, nor a directory";
 }
 
 int initrd_make(const char *path, size_t limit, int *fd, size_t *len, size_t *tree, char *err,
@@ -572,6 +870,42 @@ int initrd_make(const char *path, size_t limit, int *fd, size_t *len, size_t *tr
 	if (map == MAP_FAILED) {
 		failf(err, errlen, "cannot map the archive: %s", strerror(errno));
 		goto fail;
+	}
+	if (*len >= TAR_BLOCK && memcmp(map, "07070", 5) && is_tar(map, *len)) {
+		/* made into a newc archive in a memfd of its own */
+		int conv = memfd_create("keel-initrd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		struct pack *p = calloc(1, sizeof *p);
+		size_t raw = *len;
+		int r = -1;
+
+		if (conv < 0 || !p) {
+			failf(err, errlen, "cannot make a memfd: %s", strerror(errno));
+		} else {
+			*p = (struct pack){
+				.fd = conv, .limit = limit, .err = err, .errlen = errlen
+			};
+			r = pack_tar(p, map, *len);
+			*len = p->total;
+		}
+		free(p);
+		munmap(map, raw);
+		close(out);
+		out = conv;
+		if (r < 0)
+			goto fail;
+		if (r > 0 || *len > limit) {
+			close(out);
+			return 0; /* the caller says it does not fit */
+		}
+		if (fcntl(out, F_ADD_SEALS, SEALS)) {
+			failf(err, errlen, "cannot seal the memfd: %s", strerror(errno));
+			goto fail;
+		}
+		map = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, out, 0);
+		if (map == MAP_FAILED) {
+			failf(err, errlen, "cannot map the archive: %s", strerror(errno));
+			goto fail;
+		}
 	}
 	if (*len < 6 || (memcmp(map, "070701", 6) && memcmp(map, "070702", 6))) {
 		failf(err, errlen, "%s", what_else(map, *len));

@@ -23,7 +23,8 @@
  * Makes the initrd for path: a directory is packed into a cpio newc
  * archive (regular files, directories and symlinks; anything else is
  * refused), a file is taken as it is if it is such an archive (checked
- * entry by entry, as the guest will). Either way the result is a
+ * entry by entry, as the guest will), or converted if it is a tar
+ * archive (ustar, pax, GNU; hard links become copies). The result is a
  * sealed memfd (*fd, *len bytes) that cannot change under the guest,
  * and *tree is what its tree will cost the guest (initrd_check). An
  * archive of more than limit bytes is not made: *fd is -1 and *len

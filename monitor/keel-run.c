@@ -57,7 +57,8 @@ static const char usage[] =
 	"  --initrd=DIR|FILE give the guest a read-only file tree at /initrd: DIR\n"
 	"                   is packed into a cpio archive (regular files,\n"
 	"                   directories, symlinks), FILE is a cpio archive in newc\n"
-	"                   format (cpio -o -H newc); it counts against --mem\n"
+	"                   format (cpio -o -H newc) or a tar archive; it counts\n"
+	"                   against --mem\n"
 	"  --help, --version\n";
 
 static const char *prog = "keel-run";

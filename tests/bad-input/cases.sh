@@ -282,7 +282,7 @@ bad_initrd_empty_arg() {
 
 bad_initrd_garbage() {
 	kr --initrd="$BI/text" "$GOOD"
-	expect_refused "--initrd=" "not a cpio archive"
+	expect_refused "--initrd=" "neither a cpio archive in newc format nor a tar archive"
 }
 
 bad_initrd_empty_file() {
@@ -296,12 +296,14 @@ bad_initrd_gzip() {
 	expect_refused "compressed"
 }
 
+# A tar archive whose second header's checksum is spoiled.
 bad_initrd_tar() {
 	mkdir -p "$BI/tartree"
 	printf 'x\n' >"$BI/tartree/x"
-	tar -C "$BI/tartree" -cf "$BI/tree.tar" .
+	tar -C "$BI/tartree" -cf "$BI/tree.tar" ./x ./x
+	poke "$BI/tree.tar" $((1024 + 148)) 3737373737373700
 	kr --initrd="$BI/tree.tar" "$GOOD"
-	expect_refused "tar archive"
+	expect_refused "bad tar archive" "byte 1024" "checksum"
 }
 
 # A good entry, then one whose size runs past the end of the file.

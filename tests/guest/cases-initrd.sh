@@ -64,6 +64,17 @@ case_initrd_cpio() {
 	expect_ok
 }
 
+# A tar archive (GNU's format, tar's default), converted by keel-run;
+# hard links become copies as in a packed directory.
+guest initrd-tar all
+case_initrd_tar() {
+	local sum
+	sum=$(initrd_tree)
+	[[ -s $W/initrd/tree.tar ]] || tar -C "$W/initrd/tree" -cf "$W/initrd/tree.tar" .
+	run --initrd="$W/initrd/tree.tar" initrd "$sum"
+	expect_ok
+}
+
 # The archive counts against the budget, under its own name.
 guest initrd-stats all
 case_initrd_stats() {

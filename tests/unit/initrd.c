@@ -579,4 +579,251 @@ TEST(fuzz_every_byte)
 	CHECK(accepted > 0);
 }
 
+/* ---- tar archives, converted by keel-run ---- */
+
+/* One ustar entry (header with its checksum, data padded to 512). */
+static void tar_entry(struct ar *a, const char *name, char type, const void *data, size_t size,
+		      const char *link)
+{
+	unsigned char h[512] = { 0 };
+	unsigned sum = 0;
+	size_t i;
+
+	memcpy(h, name, strnlen(name, 100));
+	snprintf((char *)h + 100, 8, "%07o", type == '5' ? 0755u : 0644u);
+	snprintf((char *)h + 108, 8, "%07o", 0u);
+	snprintf((char *)h + 116, 8, "%07o", 0u);
+	snprintf((char *)h + 124, 12, "%011o", (unsigned)size);
+	snprintf((char *)h + 136, 12, "%011o", 1600000000u);
+	memset(h + 148, ' ', 8);
+	h[156] = (unsigned char)type;
+	if (link)
+		memcpy(h + 157, link, strnlen(link, 100));
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	for (i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	add_bytes(a, h, 512);
+	add_bytes(a, data, size);
+	while (a->n % 512)
+		add_bytes(a, "", 1);
+}
+
+static void tar_end(struct ar *a)
+{
+	static const unsigned char zero[1024];
+
+	add_bytes(a, zero, sizeof zero);
+}
+
+static struct ar good_tar(void)
+{
+	struct ar a = { 0 };
+	char longname[300], pax[400];
+	int n;
+
+	tar_entry(&a, "./", '5', "", 0, NULL);
+	tar_entry(&a, "./a.txt", '0', "hello\n", 6, NULL);
+	tar_entry(&a, "./dir/", '5', "", 0, NULL);
+	tar_entry(&a, "./dir/l", '2', "", 0, "../a.txt");
+	tar_entry(&a, "./hard", '1', "", 0, "./a.txt");
+	memset(longname, 'n', 200);
+	memcpy(longname, "dir/", 4);
+	longname[200] = 0;
+	tar_entry(&a, "././@LongLink", 'L', longname, 201, NULL);
+	tar_entry(&a, "truncated-name", '0', "gnu", 3, NULL);
+	n = snprintf(pax, sizeof pax, "%d path=dir/pax-%s\n", 0, "named");
+	n = snprintf(pax, sizeof pax, "%d path=dir/pax-%s\n", n + (n >= 9 ? 1 : 0), "named");
+	tar_entry(&a, "PaxHeaders/x", 'x', pax, (size_t)n, NULL);
+	tar_entry(&a, "short", '0', "pax", 3, NULL);
+	tar_end(&a);
+	return a;
+}
+
+static char tarpath[64];
+
+/* initrd_make on the bytes of a: 0 and the mounted tree, or -1. */
+static int make_from(const struct ar *a, struct vnode **root, char *err, size_t errlen)
+{
+	int fd, mfd;
+	size_t len, tree;
+	const char *why;
+	void *map;
+
+	snprintf(tarpath, sizeof tarpath, "/tmp/keel-unit-tar.XXXXXX");
+	fd = mkstemp(tarpath);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, a->b, a->n), (ssize_t)a->n);
+	close(fd);
+	fd = initrd_make(tarpath, 1 << 30, &mfd, &len, &tree, err, errlen);
+	unlink(tarpath);
+	if (fd)
+		return -1;
+	CHECK(mfd >= 0);
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, mfd, 0);
+	CHECK(map != MAP_FAILED);
+	close(mfd);
+	*root = mount(map, len, &why);
+	if (!*root)
+		FAILF("keel-run made an archive of a tar the guest refuses: %s", why);
+	return 0;
+}
+
+static void read_is(struct vnode *root, const char *path, const char *want)
+{
+	struct vnode *v = look(root, path);
+	char buf[64];
+	ssize_t n;
+
+	if (!v)
+		FAILF("no %s", path);
+	n = v->ops->read(v, buf, sizeof buf, 0);
+	if (n != (ssize_t)strlen(want) || memcmp(buf, want, (size_t)n))
+		FAILF("%s holds %.*s, not %s", path, (int)(n < 0 ? 0 : n), buf, want);
+}
+
+TEST(tar_converts)
+{
+	struct ar a = good_tar();
+	struct vnode *root, *v;
+	char err[256] = "", name[300];
+
+	mm_setup(1024);
+	if (make_from(&a, &root, err, sizeof err))
+		FAILF("a good tar refused: %s", err);
+	read_is(root, "a.txt", "hello\n");
+	read_is(root, "hard", "hello\n");
+	CHECK(look(root, "hard") != look(root, "a.txt")); /* a copy */
+	v = look(root, "dir/l");
+	CHECK(v && S_ISLNK(v->mode));
+	CHECK_STR(v->ops->readlink(v), "../a.txt");
+	memset(name, 'n', 200);
+	memcpy(name, "dir/", 4);
+	name[200] = 0;
+	read_is(root, name, "gnu");
+	read_is(root, "dir/pax-named", "pax");
+	CHECK(look(root, "truncated-name") == NULL);
+	CHECK(look(root, "short") == NULL);
+	CHECK_EQ(look(root, "a.txt")->mtime.tv_sec, 1600000000);
+	CHECK_EQ(look(root, "dir")->mode & 07777, 0755);
+}
+
+static void tar_refused(struct ar *a, const char *reason)
+{
+	struct vnode *root;
+	char err[256] = "";
+
+	mm_setup(256);
+	if (make_from(a, &root, err, sizeof err) == 0)
+		FAILF("keel-run took a tar it must refuse (%s)", reason);
+	CHECK_HAS(err, reason);
+	free(a->b);
+}
+
+TEST(tar_bad_entries)
+{
+	struct ar a = { 0 };
+
+	tar_entry(&a, "dev", '3', "", 0, NULL);
+	tar_end(&a);
+	tar_refused(&a, "device");
+	a = (struct ar){ 0 };
+	tar_entry(&a, "fifo", '6', "", 0, NULL);
+	tar_end(&a);
+	tar_refused(&a, "FIFO");
+	a = (struct ar){ 0 };
+	tar_entry(&a, "sparse", 'S', "", 0, NULL);
+	tar_end(&a);
+	tar_refused(&a, "tar type");
+	a = (struct ar){ 0 };
+	tar_entry(&a, "h", '1', "", 0, "nothing");
+	tar_end(&a);
+	tar_refused(&a, "hard link");
+	a = (struct ar){ 0 };
+	tar_entry(&a, "../up", '0', "x", 1, NULL);
+	tar_end(&a);
+	tar_refused(&a, "\"..\"");
+	a = (struct ar){ 0 };
+	tar_entry(&a, "x", '0', "x", 1, NULL);
+	tar_end(&a);
+	a.b[148] = '9'; /* the checksum field */
+	tar_refused(&a, "checksum");
+	a = (struct ar){ 0 };
+	tar_entry(&a, "x", '0', "x", 1, NULL);
+	tar_end(&a);
+	a.b[0] = 'y';
+	tar_refused(&a, "checksum");
+	a = (struct ar){ 0 };
+	tar_entry(&a, "x", '0', "x", 1, NULL);
+	tar_end(&a);
+	memcpy(a.b + 124, "77777777777", 11); /* size, checksum made right */
+	{
+		unsigned sum = 0;
+		size_t i;
+
+		memset(a.b + 148, ' ', 8);
+		for (i = 0; i < 512; i++)
+			sum += a.b[i];
+		snprintf((char *)a.b + 148, 8, "%06o", sum);
+	}
+	tar_refused(&a, "past the end");
+	a = (struct ar){ 0 };
+	tar_entry(&a, "PaxHeaders/x", 'x', "99 path=x\n", 10, NULL);
+	tar_entry(&a, "x", '0', "x", 1, NULL);
+	tar_end(&a);
+	tar_refused(&a, "pax record");
+	a = (struct ar){ 0 };
+	tar_entry(&a, "x", '0', "x", 1, NULL);
+	tar_refused(&a, "no end-of-archive");
+}
+
+TEST(tar_every_truncation_refused)
+{
+	struct ar a = good_tar(), cut;
+	struct vnode *root;
+	char err[256];
+	size_t len;
+
+	mm_setup(8192);
+	for (len = 0; len < a.n - 512; len += len < 2048 ? 1 : 7) { /* before the end block */
+		cut = (struct ar){ a.b, len, len };
+		if (make_from(&cut, &root, err, sizeof err) == 0)
+			FAILF("keel-run took the first %zu of %zu bytes", len, a.n);
+	}
+}
+
+/* Bytes of the good tar's headers (the root's, a file's, GNU's long
+ * name's and its data, pax's and its records) set to values that
+ * matter: nothing crashes, and what keel-run makes the guest mounts. */
+TEST(tar_fuzz_headers)
+{
+	static const unsigned char vals[] = { 0, '8', 0x80, '5' };
+	/* block, first and last byte: headers from the mode to the
+	 * version (names sampled), the long name's and pax's data */
+	static const size_t spans[][3] = { { 0, 100, 265 },  { 1, 100, 265 }, { 6, 100, 265 },
+					   { 10, 100, 265 }, { 7, 0, 210 },   { 11, 0, 40 } };
+	struct ar a = good_tar();
+	struct vnode *root;
+	char err[256];
+	size_t i, j, k, accepted = 0;
+
+	mm_setup(65536);
+	for (k = 0; k < sizeof spans / sizeof *spans; k++) {
+		for (i = spans[k][0] * 512 + (spans[k][1] == 100 ? 0 : spans[k][1]);
+		     i < spans[k][0] * 512 + spans[k][2]; i += i % 512 < spans[k][1] ? 33 : 1) {
+			for (j = 0; j < sizeof vals; j++) {
+				struct ar b = { malloc(a.n), a.n, a.n };
+
+				CHECK(b.b != NULL);
+				memcpy(b.b, a.b, a.n);
+				b.b[i] = vals[j];
+				accepted += make_from(&b, &root, err, sizeof err) == 0;
+				free(b.b);
+			}
+		}
+	}
+	CHECK(accepted > 0);
+}
+
 UNIT_MAIN("initrd")
