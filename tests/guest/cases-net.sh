@@ -175,3 +175,47 @@ case_net_bad_address() {
 	expect_status 2
 	expect_err $'keel-run: bad --dns \'example.org\' (an address, A.B.C.D)\n'
 }
+
+# The guest connects out to an echo server in the namespace
+# (tests/tools/sock-echo): refused connections, a non-blocking connect
+# finished with poll, SO_ERROR, names, a poll loop, MSG_PEEK,
+# MSG_WAITALL, SO_RCVTIMEO expiring, shutdown, UDP with and without a
+# peer, MSG_TRUNC, getaddrinfo on a numeric host and on localhost.
+guest sock-lwip-client all
+case_sock_lwip_client() {
+	net_skip && return
+	limit=50
+	run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" client "$(image_path sock-lwip)" \
+		client 10.77.0.1 7000
+	expect_ok
+	expect_out_has "client: all checks against 10.77.0.1:7000 done"
+	expect_err_has "tcp: echoed 283156 bytes on 2 connections, 2 closed"
+}
+
+# A TCP and UDP echo server in one thread over poll(): 3 connections of
+# 1 MiB and 40 datagrams.
+guest sock-lwip-poll all
+case_sock_lwip_poll() {
+	net_skip && return
+	limit=50
+	run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" echo "$(image_path sock-lwip)" \
+		pollserve 7
+	expect_ok
+	expect_err_has "tcp-echo: 3 of 3 connections echoed 1048576 bytes"
+	expect_err_has "udp-echo: 40 of 40 echoed"
+	expect_out_has "tcp: echoed 3145728 bytes on 3 connections, 3 closed"
+}
+
+# lwIP's memory spent by connections whose echoes nobody reads: a call
+# fails with ENOMEM, ENOBUFS or EAGAIN (or a connect cannot finish),
+# nothing panics, and once they are closed a new connection echoes.
+guest sock-lwip-exhaust all
+case_sock_lwip_exhaust() {
+	net_skip && return
+	limit=60
+	run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" client "$(image_path sock-lwip)" \
+		exhaust 10.77.0.1 7000
+	expect_ok
+	expect_out_line "exhaust: lwIP's memory spent after [0-9]+ connections"
+	expect_out_has "exhaust: recovered: 100000 bytes echoed on a new connection"
+}

@@ -10,8 +10,9 @@
 #   echo    IMAGE serves TCP and UDP echo on port 7 (tests/guest/sock-echo.c):
 #           once it answers pings, TOOLS/tcp-echo sends 3 connections of
 #           1 MiB and TOOLS/udp-echo 40 datagrams (the last says "bye")
-#   client  TOOLS/tcp-serve listens on 10.77.0.1:7000 (echo) and 7001
-#           (sends without end) while IMAGE connects out to them
+#   client  TOOLS/sock-echo (tests/tools/) serves TCP and UDP echo at
+#           10.77.0.1:7000 while IMAGE connects out to it; it stops on
+#           a datagram "bye", and must have served without a fault
 #   none    nothing: IMAGE runs alone on the network
 # keel-run's extra options come from $KEEL_RUN_OPTS (default: the static
 # address). Exits with keel-run's status, or 3 if the host side failed;
@@ -25,9 +26,9 @@ netns_up keel-sock-$$-$target
 
 server=
 if [[ $mode == client ]]; then
-	ip netns exec "$ns" "$tools/tcp-serve" 10.77.0.1 7000 30 >&2 &
+	ip netns exec "$ns" "$tools/sock-echo" serve 10.77.0.1 7000 >&2 &
 	server=$!
-	sleep 0.2
+	sleep 0.3
 fi
 ip netns exec "$ns" "$keel_run" --target="$target" --net=tap:"$tap" --timeout=40 --stats \
 	${KEEL_RUN_OPTS:---ip=10.77.0.2/24 --gw=10.77.0.1} "$image" "$@" </dev/null &
@@ -55,8 +56,10 @@ fi
 wait "$guest"
 status=$?
 if [[ -n $server ]]; then
-	kill "$server" 2>/dev/null
-	wait "$server" 2>/dev/null
+	# it ends by itself after "bye"; a guest that failed sent none
+	for _ in $(seq 1 50); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+	kill "$server" 2>/dev/null && { echo "the host's server did not stop" >&2; ok=0; }
+	wait "$server" || ok=0
 fi
 ((ok)) || { echo "the host side failed" >&2; exit 3; }
 exit "$status"
