@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 struct file;
+struct keel_boot;
 
 /* The first member of every socket file's priv. */
 struct sock_common {
@@ -60,6 +61,10 @@ struct net_stack {
 	int (*socket)(int domain, int type, int protocol, struct file **out);
 	/* May be NULL (-EOPNOTSUPP). */
 	int (*socketpair)(int domain, int type, int protocol, struct file *out[2]);
+	/* May be NULL. For a stack a base installed before keel_start (the
+	 * host's): called once by net_boot, when files can be made; 0 or
+	 * -errno (keel then stops: the network did not start). */
+	int (*boot)(const struct keel_boot *b);
 };
 
 /* The stack socket() reaches; NULL until one is installed, and then

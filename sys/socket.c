@@ -39,6 +39,11 @@ void net_boot(const struct keel_boot *b)
 {
 	int r;
 
+	if (stack && stack->boot) {
+		r = stack->boot(b);
+		if (r < 0)
+			keel_panic("network: the %s stack did not start (%d)", stack->name, r);
+	}
 	if (b->net_mode != KEEL_NET_DEVICE || !keel_lwip_boot)
 		return;
 	r = keel_lwip_boot(b);

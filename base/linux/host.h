@@ -35,6 +35,7 @@ static inline long host_syscall6(long n, long a1, long a2, long a3, long a4,
 /* Host numbers, so this file needs no host headers. */
 #define HOST_read 0
 #define HOST_write 1
+#define HOST_open 2
 #define HOST_close 3
 #define HOST_fstat 5
 #define HOST_mmap 9

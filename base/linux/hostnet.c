@@ -35,9 +35,11 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 
+#include <keel/keel.h>
 #include <keel/platform.h>
 
 #include "../../sys/fd.h"
@@ -409,9 +411,73 @@ static int host_socket(int domain, int type, int protocol, struct file **out)
 	return hsock_new((int)fd, out);
 }
 
+/* The host's /etc/resolv.conf and /etc/hosts, read before the sandbox
+ * and written into keel's /etc at boot: musl's resolver then asks the
+ * host's name servers and knows the host's names, as a process would. */
+static struct {
+	const char *path;
+	char buf[8192];
+	long len; /* -1: the host has none */
+} etc[] = { { .path = "/etc/resolv.conf" }, { .path = "/etc/hosts" } };
+
+static void etc_read(unsigned i)
+{
+	long fd = host_syscall(HOST_open, etc[i].path, O_RDONLY | O_CLOEXEC), n = 0;
+	size_t cap = sizeof etc[i].buf;
+
+	etc[i].len = -1;
+	if (fd < 0)
+		return;
+	etc[i].len = 0;
+	while ((size_t)etc[i].len < cap && (n = host_syscall(HOST_read, fd, etc[i].buf + etc[i].len,
+							     cap - (size_t)etc[i].len)) > 0)
+		etc[i].len += n;
+	host_syscall(HOST_close, fd);
+	if (n < 0)
+		etc[i].len = -1;
+	else if ((size_t)etc[i].len == cap) /* too long: whole lines only */
+		while (etc[i].len && etc[i].buf[etc[i].len - 1] != '\n')
+			etc[i].len--;
+}
+
+static int etc_write(const char *path, const char *text, long len)
+{
+	long fd = keel_syscall(SYS_open, (long)path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644,
+			       0, 0, 0);
+	long r;
+
+	if (fd < 0)
+		return (int)fd;
+	r = keel_syscall(SYS_write, fd, (long)text, len, 0, 0, 0);
+	keel_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+	return r == len ? 0 : r < 0 ? (int)r : -EIO;
+}
+
+static int host_boot(const struct keel_boot *b)
+{
+	static const char localhost[] = "127.0.0.1\tlocalhost\n::1\tlocalhost\n";
+	long r = keel_syscall(SYS_mkdir, (long)"/etc", 0755, 0, 0, 0, 0);
+	unsigned i;
+
+	if (r < 0 && r != -EEXIST)
+		return (int)r;
+	for (i = 0; i < sizeof etc / sizeof etc[0]; i++) {
+		if (etc[i].len >= 0)
+			r = etc_write(etc[i].path, etc[i].buf, etc[i].len);
+		else if (!strcmp(etc[i].path, "/etc/hosts"))
+			r = etc_write(etc[i].path, localhost, sizeof localhost - 1);
+		else
+			r = 0;
+		if (r < 0)
+			return (int)r;
+	}
+	return 0;
+}
+
 static const struct net_stack host_stack = {
 	.name = "host",
 	.socket = host_socket,
+	.boot = host_boot,
 };
 
 static void die(const char *msg)
@@ -422,7 +488,8 @@ static void die(const char *msg)
 
 /* Before the sandbox: no fd but the console's and the disk's stays
  * open, so that every fd from 3 up the sandbox lets socket calls reach
- * is the disk (not a socket) or a socket this stack made. */
+ * is the disk (not a socket) or a socket this stack made; the host's
+ * resolver files are read now, while the base may still open files. */
 void linux_hostnet_init(void)
 {
 	unsigned lo = 3;
@@ -438,5 +505,7 @@ void linux_hostnet_init(void)
 		r = host_syscall(HOST_close_range, lo, ~0U, 0);
 	if (r < 0)
 		die("keel: --net=host needs close_range (Linux 5.9 or later)\n");
+	etc_read(0);
+	etc_read(1);
 	net_stack_set(&host_stack);
 }

@@ -77,6 +77,26 @@ case_hostnet_connect() {
 	expect_err_has "host: tcp: echoed 2109952 bytes on 3 connections, 3 closed"
 }
 
+# Names with --net=host: the host's /etc/resolv.conf and /etc/hosts
+# are keel's, so getaddrinfo asks the host's name server (a test one on
+# 127.0.0.1, in namespaces of the test's own) and knows the host's names.
+guest hostnet-dns linux
+case_hostnet_dns() {
+	hostnet_skip
+	[[ -n $skip_reason ]] && return
+	if ! command -v unshare >/dev/null; then
+		skip_reason="skipped: needs unshare(1)"
+		return
+	fi
+	limit=20
+	run_host tests/net/host-dns.sh "$KEEL_RUN" "$(image_path hostnet-dns)" "$TB/tools"
+	expect_ok
+	expect_out_has "keel-dns.test: 127.0.0.42"
+	expect_out_has "keel-hosts.test: 127.0.0.9"
+	expect_err_has "dns-answer: keel-dns.test type 1: 127.0.0.42"
+	expect_err_has "dns-answer: nowhere.test type 1: NXDOMAIN"
+}
+
 # The sandbox in host mode: raw calls get what the host stack uses and
 # no more (base/linux/seccomp.c); inherited fds are closed first.
 hostnet_refused() { # MODE NR NAME
