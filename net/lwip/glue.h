@@ -27,6 +27,12 @@ int lwip_thread_start(void);
  * call them. */
 void lwip_enter(void);
 void lwip_leave(void);
+/* As lwip_leave, but the frames go out with the network thread's next
+ * round, which runs once this thread waits (or yields): a send, the
+ * window update of a receive and the ACKs of the next frames leave in
+ * one batch, one VM exit. For TCP only: its timers resend what a
+ * thread that never waits again (an exit) did not send. */
+void lwip_leave_later(void);
 
 /* sock.c: the socket files; boot.c installs them with net_stack_set. */
 struct net_stack;

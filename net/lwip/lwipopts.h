@@ -39,8 +39,8 @@ extern unsigned char *keel_lwip_heap;
 #define PBUF_POOL_SIZE 64
 #define PBUF_POOL_BUFSIZE 1536
 #define TCP_MSS 1460
-#define TCP_WND (16 * TCP_MSS)
-#define TCP_SND_BUF (16 * TCP_MSS)
+#define TCP_WND (32 * TCP_MSS)
+#define TCP_SND_BUF (32 * TCP_MSS)
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 
 /* For sockets (sock.c): SO_REUSEADDR, listen()'s backlog (SYNs beyond

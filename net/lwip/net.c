@@ -180,16 +180,23 @@ static uint64_t net_thread_until; /* when it wakes by itself */
 
 /* Receives and runs timers for ever: the sockets' lwIP callbacks (sock.c)
  * run here and wake the threads waiting on their sockets. After a batch
- * it lets those threads run before the next. */
+ * it lets those threads run before it sends what lwIP queued, so their
+ * answers leave with this round's ACKs in one batch (one VM exit). */
 static int net_main(void *arg)
 {
 	for (;;) {
-		long n = lwip_round();
+		long n;
 
-		if (n > 0) {
+		dev.batching = 1;
+		n = netdev_rx(&nif);
+		sys_check_timeouts();
+		if (n > 0)
 			sched_yield_now();
+		dev.batching = 1;
+		netdev_flush(&nif);
+		dev.batching = 0;
+		if (n > 0)
 			continue;
-		}
 		net_thread_until = next_timer(time_now(), UINT64_MAX);
 		sched_block(net_thread_until, KEEL_EV_NET);
 	}
@@ -216,6 +223,19 @@ int lwip_thread_start(void)
 void lwip_enter(void)
 {
 	dev.batching = 1;
+}
+
+void lwip_leave_later(void)
+{
+	if (!net_thread) {
+		lwip_leave();
+		return;
+	}
+	/* batching stays on: the frames wait in the device's queue (sent
+	 * at once when it fills) for the network thread's next round */
+	if (net_thread->state == T_BLOCKED &&
+	    (dev.ntx || next_timer(time_now(), UINT64_MAX) < net_thread_until))
+		sched_wake(net_thread);
 }
 
 void lwip_leave(void)

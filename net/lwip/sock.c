@@ -4,7 +4,9 @@
  * (sys/socket.c), which blocks, when a call may, by waiting on the
  * file's poll op. Below: lwIP's raw API. An application's thread calls
  * lwIP directly (between lwip_enter and lwip_leave, so what lwIP sends
- * goes out as one batch); lwIP's callbacks run on keel's network
+ * goes out as one batch; TCP's sends and window updates stay queued
+ * until the thread waits, so the network thread sends them with
+ * everything else of that round); lwIP's callbacks run on keel's network
  * thread (net.c), queue what arrived on the socket and wake its wait
  * queue. Nothing here blocks.
  *
@@ -764,7 +766,7 @@ static ssize_t tcp_sendmsg(struct lsock *ls, const struct msghdr *m, int flags)
 	}
 	if (total)
 		tcp_output(pcb);
-	lwip_leave();
+	lwip_leave_later();
 	if (total)
 		return (ssize_t)total;
 	if (r < 0)
@@ -809,7 +811,7 @@ static ssize_t tcp_recvmsg(struct lsock *ls, struct msghdr *m, int flags)
 	if (!(flags & MSG_PEEK) && ls->tcp) {
 		lwip_enter();
 		tcp_window_open(ls, n);
-		lwip_leave();
+		lwip_leave_later();
 	}
 	return (ssize_t)n;
 }
