@@ -239,3 +239,49 @@ case_sock_lwip_exhaust() {
 	expect_out_line "exhaust: lwIP's memory spent after [0-9]+ connections"
 	expect_out_has "exhaust: recovered: 100000 bytes echoed on a new connection"
 }
+
+# keel-run --dns: the guest's /etc/resolv.conf names the server, musl's
+# resolver asks it over lwIP's UDP (tests/tools/dns-answer in the
+# namespace); localhost comes from the /etc/hosts written at boot.
+guest sock-lwip-dns all
+case_sock_lwip_dns() {
+	net_skip && return
+	limit=40
+	KEEL_RUN_OPTS="--ip=10.77.0.2/24 --gw=10.77.0.1 --dns=10.77.0.1" \
+		run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" dns \
+		"$(image_path sock-lwip)" dns 10.77.0.1
+	expect_ok
+	expect_out_has "keel-dns.test: 127.0.0.42"
+	expect_out_has "nowhere.test: not found"
+	expect_err_has "dns-answer: keel-dns.test type 1: 127.0.0.42"
+}
+
+# No --ip: the guest asks DHCP (tests/tools/dhcp-answer on the tap
+# leases 10.77.0.50/24), says what it got, and serves there.
+guest sock-lwip-dhcp all
+case_sock_lwip_dhcp() {
+	net_skip && return
+	limit=50
+	KEEL_RUN_OPTS= run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" dhcp \
+		"$(image_path sock-echo)" serve 0.0.0.0 7
+	expect_ok
+	# keel's line is on stderr, or on qemu's one console
+	cat "$out" "$err" | grep -qF "keel: network: 10.77.0.50/24 from DHCP, gateway 10.77.0.1" ||
+		note_fail "no line saying what DHCP gave: $(show "$err")"
+	expect_err_has "dhcp-answer: REQUEST -> ACK 10.77.0.50"
+	expect_err_has "tcp-echo: 3 of 3 connections echoed 1048576 bytes"
+	expect_err_has "udp-echo: 40 of 40 echoed"
+}
+
+# No --ip and no DHCP server: after 5 s one line says so, and the
+# machine stops (exit 255) instead of running without an address.
+guest sock-lwip-no-dhcp linux
+case_sock_lwip_no_dhcp() {
+	net_skip && return
+	limit=20
+	KEEL_RUN_OPTS= run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" none \
+		"$(image_path sock-lwip)" local
+	expect_status 255
+	expect_err_has "keel: network: no DHCP answer on the net device within 5 s (give keel-run --ip=A.B.C.D/N)"
+	expect_elapsed 5 15
+}

@@ -21,6 +21,11 @@
  *       a TCP and UDP echo server in one thread: poll() over the
  *       listener, the connections and the UDP socket, non-blocking
  *       accept, recv and send; stops after a datagram "bye".
+ *   sock-lwip dns NAMESERVER
+ *       keel-run --dns=NAMESERVER wrote /etc/resolv.conf and /etc/hosts
+ *       at boot: getaddrinfo finds localhost in the one and asks the
+ *       name server (tests/tools/dns-answer) for keel-dns.test
+ *       (127.0.0.42) and nowhere.test (no such name) over lwIP's UDP.
  *   sock-lwip exhaust ADDR PORT
  *       opens connections to the echo server at ADDR:PORT, each sending
  *       32 KiB and reading nothing back, until lwIP's memory is spent
@@ -460,6 +465,37 @@ static int exhaust(const char *ip, int port)
 	return done();
 }
 
+static void expect_addr(const char *name, const char *want)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	int r = getaddrinfo(name, "80", &hints, &ai);
+
+	if (r)
+		fprintf(stderr, "getaddrinfo(%s): %s\n", name, gai_strerror(r));
+	CHECK_EQ(r, 0);
+	CHECK_STR(inet_ntoa(((struct sockaddr_in *)ai->ai_addr)->sin_addr), want);
+	freeaddrinfo(ai);
+	printf("%s: %s\n", name, want);
+}
+
+static int dns(const char *server)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	char line[128], want[128];
+	FILE *f = fopen("/etc/resolv.conf", "r");
+
+	CHECK(f != NULL);
+	CHECK(fgets(line, sizeof line, f) != NULL);
+	snprintf(want, sizeof want, "nameserver %s\n", server);
+	CHECK_STR(line, want);
+	fclose(f);
+	expect_addr("localhost", "127.0.0.1");
+	expect_addr("keel-dns.test", "127.0.0.42");
+	CHECK_EQ(getaddrinfo("nowhere.test", "80", &hints, &ai), EAI_NONAME);
+	printf("nowhere.test: not found\n");
+	return done();
+}
+
 int main(int argc, char **argv)
 {
 	CHECK(argc >= 2);
@@ -473,9 +509,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "pollserve") && argc == 3)
 		return pollserve(atoi(argv[2]));
+	if (!strcmp(argv[1], "dns") && argc == 3)
+		return dns(argv[2]);
 	if (!strcmp(argv[1], "exhaust") && argc == 4)
 		return exhaust(argv[2], atoi(argv[3]));
 	fprintf(stderr,
-		"usage: sock-lwip local | client ADDR PORT | pollserve PORT | exhaust ADDR PORT\n");
+		"usage: sock-lwip local | client ADDR PORT | pollserve PORT | dns NAMESERVER |\n"
+		"       exhaust ADDR PORT\n");
 	return 2;
 }

@@ -13,9 +13,15 @@
 #   client  TOOLS/sock-echo (tests/tools/) serves TCP and UDP echo at
 #           10.77.0.1:7000 while IMAGE connects out to it; it stops on
 #           a datagram "bye", and must have served without a fault
+#   dhcp    TOOLS/dhcp-answer leases 10.77.0.50/24 on the tap, then as
+#           echo with the guest at that address (KEEL_RUN_OPTS= empty:
+#           no --ip, so the guest asks DHCP)
+#   dns     TOOLS/dns-answer answers at 10.77.0.1:53 for keel-dns.test
+#           (127.0.0.42, NXDOMAIN for other names) while IMAGE runs;
+#           its log follows on stderr
 #   none    nothing: IMAGE runs alone on the network
-# keel-run's extra options come from $KEEL_RUN_OPTS (default: the static
-# address). Exits with keel-run's status, or 3 if the host side failed;
+# keel-run's extra options come from $KEEL_RUN_OPTS (when unset: the
+# static address 10.77.0.2/24). Exits with keel-run's status, or 3 if the host side failed;
 # the guest's output is on stdout, the host side's and keel-run's
 # (with --stats) on stderr.
 set -u
@@ -25,36 +31,69 @@ shift 5
 netns_up keel-sock-$$-$target
 
 server=
-if [[ $mode == client ]]; then
+guest_ip=10.77.0.2
+if [[ $mode == dhcp ]]; then
+	dhcplog=$(mktemp) || exit 3
+	trap 'ip netns del "$ns" 2>/dev/null; rm -f "$dhcplog"' EXIT
+	ip netns exec "$ns" "$tools/dhcp-answer" "$tap" 10.77.0.1 10.77.0.50 30 >"$dhcplog" &
+	server=$!
+	for _ in $(seq 1 100); do
+		grep -q ready "$dhcplog" 2>/dev/null && break
+		sleep 0.05
+	done
+	guest_ip=10.77.0.50
+	mode=echo
+elif [[ $mode == client ]]; then
 	ip netns exec "$ns" "$tools/sock-echo" serve 10.77.0.1 7000 >&2 &
 	server=$!
 	sleep 0.3
+elif [[ $mode == dns ]]; then
+	dnslog=$(mktemp) || exit 3
+	trap 'ip netns del "$ns" 2>/dev/null; rm -f "$dnslog"' EXIT
+	ip netns exec "$ns" "$tools/dns-answer" 10.77.0.1 53 keel-dns.test 127.0.0.42 30 >"$dnslog" &
+	server=$!
+	for _ in $(seq 1 100); do
+		grep -q ready "$dnslog" 2>/dev/null && break
+		sleep 0.05
+	done
 fi
+gout=$(mktemp) || exit 3
+trap 'ip netns del "$ns" 2>/dev/null; rm -f "$gout" ${dhcplog:-} ${dnslog:-}' EXIT
 ip netns exec "$ns" "$keel_run" --target="$target" --net=tap:"$tap" --timeout=40 --stats \
-	${KEEL_RUN_OPTS:---ip=10.77.0.2/24 --gw=10.77.0.1} "$image" "$@" </dev/null &
+	${KEEL_RUN_OPTS---ip=10.77.0.2/24 --gw=10.77.0.1} "$image" "$@" </dev/null >"$gout" &
 guest=$!
 ok=1
 if [[ $mode == echo ]]; then
-	# One ping at a time until one is answered (a QEMU boot is slow):
-	# at most 40 tries.
-	answered=0
-	for _ in $(seq 1 40); do
+	# Until the guest says it listens (a QEMU boot is slow): 40 s at most.
+	for _ in $(seq 1 400); do
+		grep -q '^listening on' "$gout" && break
 		kill -0 "$guest" 2>/dev/null || break
-		if ip netns exec "$ns" ping -c 1 -W 1 10.77.0.2 >/dev/null 2>&1; then
-			answered=1
-			break
-		fi
+		sleep 0.1
 	done
 	ok=0
-	if ((answered)); then
-		ip netns exec "$ns" "$tools/tcp-echo" 10.77.0.2 7 1048576 3 >&2 && ok=1
-		ip netns exec "$ns" "$tools/udp-echo" 10.77.0.2 7 40 >&2 || ok=0
+	if grep -q '^listening on' "$gout" &&
+		ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 "$guest_ip" >/dev/null 2>&1; then
+		ip netns exec "$ns" "$tools/tcp-echo" "$guest_ip" 7 1048576 3 >&2 && ok=1
+		ip netns exec "$ns" "$tools/udp-echo" "$guest_ip" 7 40 >&2 || ok=0
 	else
-		echo "the guest answered no ping" >&2
+		echo "the guest does not listen at $guest_ip or answer pings" >&2
 	fi
 fi
 wait "$guest"
 status=$?
+cat "$gout"
+if [[ -n ${dhcplog:-} ]]; then
+	kill "$server" 2>/dev/null
+	wait "$server" 2>/dev/null
+	cat "$dhcplog" >&2
+	server=
+fi
+if [[ $mode == dns ]]; then
+	kill "$server" 2>/dev/null
+	wait "$server" 2>/dev/null
+	cat "$dnslog" >&2
+	server=
+fi
 if [[ -n $server ]]; then
 	# it ends by itself after "bye"; a guest that failed sent none
 	for _ in $(seq 1 50); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
