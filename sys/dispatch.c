@@ -6,6 +6,7 @@
  * run time.
  */
 #include "kernel.h"
+#include "signal.h"
 
 #define SYSCALL(nr, name, class, status) SYSCALL_##status(nr, name)
 #define SYSCALL_IMPL(nr, name)                                                 \
@@ -38,13 +39,24 @@ static keel_syscall_fn table[SYSCALL_COUNT] = {
 #undef SYSCALL
 };
 
+/* Signals are delivered here, as the call returns (signal.h); a call a
+ * signal interrupted is made again when the handler asked for it. */
 long keel_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
 	keel_syscall_fn fn;
+	long r;
 
 	if ((unsigned long)nr >= SYSCALL_COUNT || !(fn = table[nr]))
 		return keel_enosys(nr);
-	return fn(a, b, c, d, e, f);
+	r = fn(a, b, c, d, e, f);
+	while (__builtin_expect(signal_work || r == -ERESTARTSYS, 0)) {
+		r = signal_return(r, (uintptr_t)__builtin_return_address(0),
+				  (uintptr_t)__builtin_frame_address(0) + 16);
+		if (r != -ERESTARTSYS)
+			break;
+		r = fn(a, b, c, d, e, f);
+	}
+	return r;
 }
 
 const char *syscall_name(long nr)

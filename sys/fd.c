@@ -17,6 +17,7 @@
 #include "fd.h"
 #include "kernel.h"
 #include "mm.h"
+#include "signal.h"
 #include "vfs.h"
 #include "wait.h"
 
@@ -242,8 +243,12 @@ static ssize_t file_read_wait(struct file *f, void *buf, size_t len, int may_wai
 		return 0; /* as on Linux: never waits for input */
 	f->refs++; /* a close by another thread while this one waits */
 	while ((r = f->ops->read(f, buf, len)) == -EAGAIN && may_wait &&
-	       !(f->flags & O_NONBLOCK) && f->ops->poll)
-		file_wait(f, POLLIN, UINT64_MAX);
+	       !(f->flags & O_NONBLOCK) && f->ops->poll) {
+		if (!file_wait(f, POLLIN, UINT64_MAX) && signal_pending()) {
+			r = -ERESTARTSYS; /* signal.h */
+			break;
+		}
+	}
 	file_put(f);
 	return r;
 }
@@ -253,9 +258,18 @@ static ssize_t file_read(struct file *f, void *buf, size_t len)
 	return file_read_wait(f, buf, len, 1);
 }
 
+/* A write to a file nobody reads any more raises SIGPIPE (signal.c). */
+static ssize_t wrote(ssize_t r)
+{
+	if (r == -EPIPE)
+		signal_pipe();
+	return r;
+}
+
 /* A blocking write to a file that can say -EAGAIN (a pipe, a socket)
  * goes on until all of buf is written, waiting for room as it must; an
- * error after part of it was written returns that part. */
+ * error after part of it was written returns that part, and so does a
+ * signal (or, with nothing written, -ERESTARTSYS). */
 static ssize_t file_write(struct file *f, const void *buf, size_t len)
 {
 	size_t done = 0;
@@ -274,10 +288,14 @@ static ssize_t file_write(struct file *f, const void *buf, size_t len)
 			break;
 		if (done == len || (f->flags & O_NONBLOCK) || !f->ops->poll)
 			break;
-		if (r == -EAGAIN && !file_wait(f, POLLOUT, UINT64_MAX))
+		if (r == -EAGAIN && !file_wait(f, POLLOUT, UINT64_MAX)) {
+			if (signal_pending())
+				r = -ERESTARTSYS;
 			break;
+		}
 	}
 	file_put(f);
+	wrote(r);
 	return done ? (ssize_t)done : r;
 }
 
@@ -344,7 +362,7 @@ SYSCALL_DEFINE3(writev, int, fd, const struct iovec *, iov, int, n)
 	if ((r = iov_check(iov, n)))
 		return r;
 	if (f->ops->writev && writable(f))
-		return f->ops->writev(f, iov, n);
+		return wrote(f->ops->writev(f, iov, n));
 	for (i = 0; i < n; i++) {
 		if (!iov[i].iov_len)
 			continue;

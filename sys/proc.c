@@ -1,6 +1,6 @@
 /*
  * The process personality of a machine that runs one program: pid 1,
- * uid 0, uname "keel", the thread pointer, the signal mask, entropy,
+ * uid 0, uname "keel", the thread pointer, entropy,
  * and the way out (exit, with --stats).
  */
 #include <signal.h>
@@ -16,7 +16,6 @@
 #define ARCH_GET_FS 0x1003
 
 int keel_stats_enabled;
-static uint64_t sigmask;
 
 SYSCALL_DEFINE0(getpid)
 {
@@ -77,36 +76,6 @@ SYSCALL_DEFINE2(arch_prctl, int, code, uintptr_t, addr)
 	default:
 		return -EINVAL;
 	}
-}
-
-/* The mask is kept honestly; nothing delivers signals yet. */
-SYSCALL_DEFINE4(rt_sigprocmask, int, how, const uint64_t *, set, uint64_t *, old,
-		size_t, size)
-{
-	const uint64_t never = (1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1));
-	uint64_t prev = sigmask;
-
-	if (size != sizeof(uint64_t))
-		return -EINVAL;
-	if (set) {
-		switch (how) {
-		case SIG_BLOCK:
-			sigmask |= *set;
-			break;
-		case SIG_UNBLOCK:
-			sigmask &= ~*set;
-			break;
-		case SIG_SETMASK:
-			sigmask = *set;
-			break;
-		default:
-			return -EINVAL;
-		}
-		sigmask &= ~never;
-	}
-	if (old)
-		*old = prev;
-	return 0;
 }
 
 SYSCALL_DEFINE3(getrandom, void *, buf, size_t, len, unsigned, flags)

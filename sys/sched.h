@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "signal.h"
+
 enum thread_state { T_READY, T_RUNNING, T_BLOCKED, T_DEAD };
 
 struct thread {
@@ -30,6 +32,7 @@ struct thread {
 	/* a new thread's start */
 	int (*fn)(void *);
 	void *arg;
+	struct thread_signals sig; /* signal.c */
 };
 
 extern struct thread *sched_current;

@@ -38,6 +38,7 @@ long keel_clone(int (*fn)(void *), void *stack, int flags, void *arg,
 	tid = sched_spawn(fn, arg, stack, (flags & CLONE_SETTLS) ? tls : sched_current->tls, &t);
 	if (tid < 0)
 		return tid;
+	signal_thread_init(t, sched_current);
 	if (flags & CLONE_PARENT_SETTID)
 		*ptid = tid;
 	if (flags & CLONE_CHILD_CLEARTID)
@@ -71,17 +72,24 @@ static int futex_wake(const int *uaddr, int n, uint32_t bitset)
 	return woken;
 }
 
+/* A signal ends the wait: an untimed one is restarted after a handler
+ * with SA_RESTART, a timed one returns -EINTR (as on Linux). */
 static long futex_wait(const int *uaddr, int val, uint64_t deadline, uint32_t bitset)
 {
 	struct thread *self = sched_current;
+	long intr = deadline == UINT64_MAX ? -ERESTARTSYS : -EINTR;
 
 	if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val)
 		return -EAGAIN;
+	if (signal_pending())
+		return intr;
 	self->futex = uaddr;
 	self->bitset = bitset;
 	sched_block(deadline, 0);
+	if (!self->futex)
+		return 0; /* futex_wake took it off */
 	self->futex = NULL;
-	return self->woken ? 0 : -ETIMEDOUT;
+	return signal_pending() ? intr : -ETIMEDOUT;
 }
 
 static int requeue(const int *from, const int *to, int wake, int move)

@@ -8,6 +8,7 @@
 
 #include "kernel.h"
 #include "sched.h"
+#include "signal.h"
 
 uint64_t keel_boot_time;
 static uint64_t idle_ns;
@@ -141,7 +142,17 @@ static long sleep_for(clockid_t id, int flags, const struct timespec *req,
 		want = want > now ? want - now : 0;
 	deadline = time_now();
 	deadline = want > UINT64_MAX - deadline ? UINT64_MAX : deadline + want;
-	time_sleep_until(deadline);
+	/* A signal the thread takes ends the sleep: -EINTR and, for a
+	 * relative sleep, the time left (Linux never restarts sleeps once a
+	 * handler ran). */
+	while ((now = time_now()) < deadline) {
+		if (signal_pending()) {
+			if (rem && !(flags & TIMER_ABSTIME))
+				to_timespec(deadline - now, rem);
+			return -EINTR;
+		}
+		time_wait(deadline, 0);
+	}
 	if (rem && !(flags & TIMER_ABSTIME))
 		rem->tv_sec = rem->tv_nsec = 0;
 	return 0;

@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
+#include "signal.h"
 #include "wait.h"
 
 #define NEVENTS 4 /* KEEL_EV_CONSOLE, _NET, _BLOCK, _SOCK */
@@ -179,7 +180,7 @@ unsigned file_wait(struct file *f, unsigned events, uint64_t deadline)
 		r = file_poll(f, &pt) & events;
 		if (r)
 			break;
-		if (time_now() >= deadline)
+		if (time_now() >= deadline || signal_pending())
 			break;
 		/* full: a waiter is missing; look again within 1 ms */
 		sched_block(pt.full && deadline - time_now() > 1000000 ? time_now() + 1000000 : deadline, 0);

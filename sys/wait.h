@@ -82,7 +82,10 @@ unsigned file_poll(struct file *f, struct poll_table *pt);
 
 /* Blocks the current thread until f has one of events (POLL* bits; the
  * returned mask also carries POLLERR/POLLHUP), or the deadline
- * (monotonic ns, UINT64_MAX: none) passes: then 0. */
+ * (monotonic ns, UINT64_MAX: none) passes, or a signal is pending for
+ * the thread (signal_pending(), signal.h): then 0, and a caller that
+ * got 0 with a signal pending must return -EINTR or -ERESTARTSYS
+ * rather than wait again. */
 unsigned file_wait(struct file *f, unsigned events, uint64_t deadline);
 
 /* poll.c: the signal mask ppoll, pselect6 and epoll_pwait wait under:

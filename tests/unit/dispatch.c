@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 #include "../../sys/kernel.h"
+#include "../../sys/signal.h"
 #include "unit.h"
 
 #define MARK 1000000L
@@ -48,6 +49,19 @@ void keel_log(const char *fmt, ...)
 		vsnprintf(logged[nlogged], sizeof logged[0], fmt, ap);
 	nlogged++;
 	va_end(ap);
+}
+
+/* The signal side of keel_syscall (sys/signal.c), scripted: while
+ * signal_work is set, each return goes through signal_return, which
+ * answers from `script` (a result, or -ERESTARTSYS to restart). */
+int signal_work;
+static long script[4];
+static int nscript, returns;
+
+long signal_return(long r, uintptr_t pc, uintptr_t sp)
+{
+	CHECK(pc != 0 && sp != 0);
+	return returns < nscript ? script[returns++] : r;
 }
 
 static const struct entry *find(long nr)
@@ -125,6 +139,38 @@ TEST(implemented_reach_their_function)
 }
 
 static long got[6];
+static int made;
+
+static long interrupted(long a, long b, long c, long d, long e, long f)
+{
+	made++;
+	return made == 1 ? -ERESTARTSYS : a + b;
+}
+
+/* A call a signal interrupted is made again when signal_return says so
+ * (SA_RESTART), with the same arguments; -EINTR otherwise. */
+TEST(restart_after_signal)
+{
+	keel_handler_set(0, interrupted);
+	signal_work = 1;
+	script[0] = -ERESTARTSYS; /* restart */
+	script[1] = 7;		  /* the second result goes through as is */
+	nscript = 2;
+	CHECK_EQ(keel_syscall(0, 3, 4, 0, 0, 0, 0), 7);
+	CHECK_EQ(made, 2);
+	CHECK_EQ(returns, 2);
+	/* Without signal work, results return untouched... */
+	signal_work = 0;
+	CHECK_EQ(keel_syscall(0, 3, 4, 0, 0, 0, 0), 7);
+	/* ...but -ERESTARTSYS never leaks out: it goes to signal_return. */
+	made = 0;
+	returns = 0;
+	script[0] = -EINTR;
+	nscript = 1;
+	CHECK_EQ(keel_syscall(0, 3, 4, 0, 0, 0, 0), -EINTR);
+	CHECK_EQ(made, 1);
+	keel_handler_set(0, NULL);
+}
 
 static long grab(long a, long b, long c, long d, long e, long f)
 {
