@@ -28,6 +28,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
+#include "signal.h"
 #include "wait.h"
 
 #define MAX_NESTS 5 /* instances in a chain, as Linux allows */
@@ -454,6 +455,10 @@ static long ep_wait(int epfd, struct epoll_event *out, int max, uint64_t deadlin
 		now = time_now();
 		if (n || now >= deadline)
 			break;
+		if (signal_pending()) {
+			n = -EINTR;
+			break;
+		}
 		/* an unarmed item: nobody wakes us for it; look within 1 ms */
 		until = ep->nunarmed && deadline - now > MS ? now + MS : deadline;
 		poll_table_init(&pt, NULL, NULL);
@@ -481,13 +486,12 @@ SYSCALL_DEFINE4(epoll_wait, int, epfd, struct epoll_event *, out, int, max, int,
 static long pwait(int epfd, struct epoll_event *out, int max, uint64_t deadline,
 		  const uint64_t *mask, size_t size)
 {
-	uint64_t saved;
 	long r;
 
-	if ((r = wait_mask_set(mask, size, &saved)))
+	if ((r = wait_mask_set(mask, size)))
 		return r;
 	r = ep_wait(epfd, out, max, deadline);
-	wait_mask_restore(mask, &saved);
+	wait_mask_restore(mask, r);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
+#include "signal.h"
 #include "wait.h"
 
 #define COUNT_MAX 0xfffffffffffffffeULL
@@ -56,6 +57,8 @@ static ssize_t efd_write(struct file *f, const void *buf, size_t len)
 	while (v > COUNT_MAX - e->count) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
+		if (signal_pending())
+			return -ERESTARTSYS;
 		poll_table_init(&pt, NULL, NULL);
 		poll_wait(&pt, &e->q);
 		sched_block(pt.full ? time_now() + 1000000 : UINT64_MAX, 0);

@@ -3,22 +3,23 @@
  * of file through its poll op (wait.h). A call polls each fd with a
  * poll table that puts the thread on the queues the fds wake; if none
  * is ready it blocks until a wake or the deadline (monotonic ns) and
- * polls again. ppoll and pselect6 run under the signal mask they are
- * given (set and restored through rt_sigprocmask), and all four write
- * the time left back where the caller gave one, as Linux does. Above:
- * musl. Below: the fd layer and the scheduler.
+ * polls again; a signal the thread takes ends the wait with -EINTR.
+ * ppoll and pselect6 run under the signal mask they are given (the
+ * thread's own comes back after the handlers, signal.h), and all four
+ * write the time left back where the caller gave one, as Linux does.
+ * Above: musl. Below: the fd layer and the scheduler.
  */
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/select.h>
-#include <sys/syscall.h>
 #include <time.h>
 
 #include "fd.h"
 #include "kernel.h"
 #include "sched.h"
+#include "signal.h"
 #include "wait.h"
 
 /* The events that make select count an fd readable, writable or
@@ -31,8 +32,9 @@
 
 typedef int (*pass_fn)(void *arg, struct poll_table *pt);
 
-/* Passes until one finds something (or fails), or the deadline: every
- * pass registers afresh, so a file may choose its queues each time. */
+/* Passes until one finds something (or fails), or the deadline, or a
+ * signal (-EINTR): every pass registers afresh, so a file may choose
+ * its queues each time. */
 static int wait_ready(pass_fn pass, void *arg, uint64_t deadline)
 {
 	struct poll_table pt;
@@ -47,6 +49,10 @@ static int wait_ready(pass_fn pass, void *arg, uint64_t deadline)
 		now = time_now();
 		if (n || now >= deadline)
 			break;
+		if (signal_pending()) {
+			n = -EINTR;
+			break;
+		}
 		/* full: a waiter is missing; look again within 1 ms */
 		sched_block(pt.full && deadline - now > MS ? now + MS : deadline, 0);
 		poll_table_end(&pt);
@@ -95,19 +101,20 @@ static int poll_pass(void *arg, struct poll_table *pt)
 	return count;
 }
 
-long wait_mask_set(const uint64_t *mask, size_t size, uint64_t *saved)
+long wait_mask_set(const uint64_t *mask, size_t size)
 {
 	if (!mask)
 		return 0;
 	if (size != sizeof(uint64_t))
 		return -EINVAL;
-	return keel_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)mask, (long)saved, 8, 0, 0);
+	signal_mask_begin(*mask);
+	return 0;
 }
 
-void wait_mask_restore(const uint64_t *mask, const uint64_t *saved)
+void wait_mask_restore(const uint64_t *mask, long r)
 {
 	if (mask)
-		keel_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0, 8, 0, 0);
+		signal_mask_end(r == -EINTR);
 }
 
 static long do_poll_until(struct pollfd *fds, unsigned n, uint64_t deadline)
@@ -159,15 +166,15 @@ SYSCALL_DEFINE3(poll, struct pollfd *, fds, unsigned, n, int, timeout)
 SYSCALL_DEFINE5(ppoll, struct pollfd *, fds, unsigned, n, struct timespec *, ts,
 		const uint64_t *, mask, size_t, size)
 {
-	uint64_t deadline, saved;
+	uint64_t deadline;
 	long r;
 
 	if ((r = deadline_of(ts, &deadline)))
 		return r;
-	if ((r = wait_mask_set(mask, size, &saved)))
+	if ((r = wait_mask_set(mask, size)))
 		return r;
 	r = do_poll_until(fds, n, deadline);
-	wait_mask_restore(mask, &saved);
+	wait_mask_restore(mask, r);
 	if (ts && deadline != UINT64_MAX) {
 		uint64_t l = left(deadline);
 
@@ -237,6 +244,8 @@ static long do_select_until(int n, fd_set *r, fd_set *w, fd_set *e, uint64_t dea
 		if ((bit(a.in[0], fd) || bit(a.in[1], fd) || bit(a.in[2], fd)) && !pollable(fd))
 			return -EBADF;
 	count = wait_ready(select_pass, &a, deadline);
+	if (count < 0)
+		return count; /* interrupted: the sets stay as they were */
 	/* Only the words that hold the n bits are the caller's to change. */
 	bytes = (n + WORD_BITS - 1) / WORD_BITS * sizeof(unsigned long);
 	for (k = 0; k < 3; k++)
@@ -276,15 +285,15 @@ SYSCALL_DEFINE6(pselect6, int, n, fd_set *, r, fd_set *, w, fd_set *, e, struct 
 		const struct sigmask_arg *, sig)
 {
 	const uint64_t *mask = sig ? sig->mask : NULL;
-	uint64_t deadline, saved;
+	uint64_t deadline;
 	long ret;
 
 	if ((ret = deadline_of(ts, &deadline)))
 		return ret;
-	if ((ret = wait_mask_set(mask, sig ? sig->size : 0, &saved)))
+	if ((ret = wait_mask_set(mask, sig ? sig->size : 0)))
 		return ret;
 	ret = do_select_until(n, r, w, e, deadline);
-	wait_mask_restore(mask, &saved);
+	wait_mask_restore(mask, ret);
 	if (ts && deadline != UINT64_MAX) {
 		uint64_t l = left(deadline);
 

@@ -385,6 +385,24 @@ SYSCALL_DEFINE2(rt_sigpending, uint64_t *, set, size_t, size)
 	return 0;
 }
 
+void signal_mask_begin(uint64_t mask)
+{
+	struct thread_signals *s = &sched_current->sig;
+
+	s->saved = s->mask;
+	s->mask = mask & ~NEVER_BLOCKED;
+}
+
+void signal_mask_end(int interrupted)
+{
+	struct thread_signals *s = &sched_current->sig;
+
+	if (interrupted)
+		s->restore_saved = 1; /* signal_return puts it back */
+	else
+		s->mask = s->saved;
+}
+
 /* Until a signal the thread takes (a handler or a default action). */
 static long wait_for_signal(void)
 {

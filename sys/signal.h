@@ -66,6 +66,13 @@ int signal_pending(void);
 void signal_send_thread(struct thread *t, int sig, const struct sig_info *si);
 void signal_send_process(int sig, const struct sig_info *si);
 
+/* The mask a call waits under (ppoll, pselect6, epoll_pwait): begin
+ * sets it, keeping the thread's own; end puts the own one back — after
+ * the handlers have run when the wait was interrupted (-EINTR), so the
+ * signal the call's mask let in is delivered, as on Linux. */
+void signal_mask_begin(uint64_t mask);
+void signal_mask_end(int interrupted);
+
 /* SIGPIPE for the calling thread: a write found no reader (-EPIPE). */
 void signal_pipe(void);
 

@@ -88,11 +88,12 @@ unsigned file_poll(struct file *f, struct poll_table *pt);
  * rather than wait again. */
 unsigned file_wait(struct file *f, unsigned events, uint64_t deadline);
 
-/* poll.c: the signal mask ppoll, pselect6 and epoll_pwait wait under:
- * set through rt_sigprocmask (mask NULL: none given, nothing done;
- * size other than 8: -EINVAL), *saved getting the old one, and put
- * back after the wait. */
-long wait_mask_set(const uint64_t *mask, size_t size, uint64_t *saved);
-void wait_mask_restore(const uint64_t *mask, const uint64_t *saved);
+/* poll.c: the signal mask ppoll, pselect6 and epoll_pwait wait under
+ * (mask NULL: none given, nothing done; size other than 8: -EINVAL),
+ * and the thread's own mask back after the wait, whose result is r:
+ * when it is -EINTR, only after the handlers ran (signal_mask_begin
+ * and signal_mask_end, signal.h). */
+long wait_mask_set(const uint64_t *mask, size_t size);
+void wait_mask_restore(const uint64_t *mask, long r);
 
 #endif

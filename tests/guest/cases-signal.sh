@@ -40,6 +40,14 @@ case_signal_kill() {
 	expect_err_has "keel: terminated by signal 9 (SIGKILL)"
 }
 
+guest signal-pipe all
+case_signal_pipe() {
+	run signal pipe
+	expect_status 141
+	expect_out_lacks survived
+	expect_err_has "keel: terminated by signal 13 (SIGPIPE)"
+}
+
 # From another thread, to main asleep in sleep(10): no waiting it out.
 guest signal-from-thread all
 case_signal_from_thread() {

@@ -3,17 +3,21 @@
  * and sigqueue with their siginfo, masks (a blocked signal stays
  * pending and arrives when unblocked), SA_RESETHAND, SA_NODEFER,
  * SA_ONSTACK on an alternate stack, sigsuspend, sigtimedwait, waits
- * that a signal interrupts, and the default actions.
+ * that a signal interrupts (sleeps, futexes, pipes, poll, select,
+ * ppoll with its mask), SIGPIPE, and the default actions.
  * argv[1]: "handlers" (everything that returns; prints ok: N checks),
  * or one default action to die of: "abort", "abort-handled", "term",
- * "kill", "usr1-thread", "ignored", "proc".
+ * "kill", "pipe", "usr1-thread", "blocked-then-unblocked"; or "proc"
+ * (fork and its kin fail).
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -289,7 +293,8 @@ static void altstacks(void)
  * (tid != 0) to one thread. */
 struct shot {
 	int sig, tid, delay_ms;
-	sem_t *post; /* posted after another pause, when not NULL */
+	sem_t *post;  /* posted after another pause, when not NULL */
+	int write_fd; /* one byte written there after another pause (> 0) */
 };
 
 static void *shooter(void *arg)
@@ -305,6 +310,10 @@ static void *shooter(void *arg)
 	if (s->post) {
 		nanosleep(&d, NULL);
 		sem_post(s->post);
+	}
+	if (s->write_fd > 0) {
+		nanosleep(&d, NULL);
+		CHECK_EQ(write(s->write_fd, "r", 1), 1);
 	}
 	return NULL;
 }
@@ -434,6 +443,92 @@ static void waits(void)
 	}
 }
 
+/* Waits on pipes and in poll/ppoll/select that signals end. */
+static void io_waits(void)
+{
+	struct shot to_main = { SIGUSR1, gettid(), 30 };
+	struct pollfd pfd;
+	sigset_t set, old, now;
+	pthread_t t;
+	char c;
+	int p[2];
+
+	CHECK_EQ(pipe(p), 0);
+	handle(SIGUSR1, on_info, SA_SIGINFO);
+	hits[SIGUSR1] = 0;
+
+	/* A read of an empty pipe: EINTR without SA_RESTART... */
+	t = shoot(&to_main);
+	CHECK_ERR(read(p[0], &c, 1), EINTR);
+	pthread_join(t, NULL);
+	CHECK_EQ(hits[SIGUSR1], 1);
+
+	/* ...and with it the read goes on until the data come. */
+	{
+		struct shot s = { SIGUSR2, gettid(), 20, NULL, p[1] };
+
+		handle(SIGUSR2, on_plain, SA_RESTART);
+		hits[SIGUSR2] = 0;
+		t = shoot(&s);
+		CHECK_EQ(read(p[0], &c, 1), 1);
+		CHECK_EQ(c, 'r');
+		CHECK_EQ(hits[SIGUSR2], 1);
+		pthread_join(t, NULL);
+	}
+
+	/* poll and select: EINTR. */
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	t = shoot(&to_main);
+	CHECK_ERR(poll(&pfd, 1, 10000), EINTR);
+	pthread_join(t, NULL);
+	CHECK_EQ(hits[SIGUSR1], 2);
+	{
+		fd_set rs;
+
+		FD_ZERO(&rs);
+		FD_SET(p[0], &rs);
+		t = shoot(&to_main);
+		CHECK_ERR(select(p[0] + 1, &rs, NULL, NULL, NULL), EINTR);
+		CHECK(FD_ISSET(p[0], &rs)); /* left as given */
+		pthread_join(t, NULL);
+		CHECK_EQ(hits[SIGUSR1], 3);
+	}
+
+	/* ppoll under a mask that lets SIGUSR1 in: the handler runs with
+	 * it, and the thread's own mask (SIGUSR1 blocked) comes back. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	t = shoot(&(struct shot){ SIGUSR1, 0, 30 });
+	sigemptyset(&set);
+	CHECK_ERR(ppoll(&pfd, 1, NULL, &set), EINTR);
+	pthread_join(t, NULL);
+	CHECK_EQ(hits[SIGUSR1], 4);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	CHECK(sigismember(&now, SIGUSR1));
+	/* A pending signal the ppoll mask lets in ends it at once. */
+	raise(SIGUSR1);
+	CHECK_ERR(ppoll(&pfd, 1, NULL, &set), EINTR);
+	CHECK_EQ(hits[SIGUSR1], 5);
+	/* Not interrupted: the mask comes back too. */
+	CHECK_EQ(ppoll(&pfd, 1, &(struct timespec){ 0, 1000000 }, &set), 0);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	CHECK(sigismember(&now, SIGUSR1));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	/* SIGPIPE ignored: the write says EPIPE. */
+	handle(SIGPIPE, SIG_IGN, 0);
+	close(p[0]);
+	CHECK_ERR(write(p[1], "x", 1), EPIPE);
+	/* With a handler: it runs, then EPIPE. */
+	handle(SIGPIPE, on_info, SA_SIGINFO);
+	CHECK_ERR(write(p[1], "x", 1), EPIPE);
+	CHECK_EQ(hits[SIGPIPE], 1);
+	CHECK_EQ(last_code, SI_USER);
+	close(p[1]);
+}
+
 static void die_of(const char *how)
 {
 	printf("dying of %s\n", how);
@@ -449,6 +544,13 @@ static void die_of(const char *how)
 		raise(SIGTERM);
 	if (!strcmp(how, "kill"))
 		kill(getpid(), SIGKILL);
+	if (!strcmp(how, "pipe")) {
+		int p[2];
+
+		pipe(p);
+		close(p[0]);
+		write(p[1], "x", 1);
+	}
 	if (!strcmp(how, "usr1-thread")) {
 		/* Sent by another thread while main sleeps. */
 		pthread_t t = shoot(&(struct shot){ SIGUSR1, gettid(), 20 });
@@ -492,6 +594,7 @@ int main(int argc, char **argv)
 		masks();
 		altstacks();
 		waits();
+		io_waits();
 		return done();
 	}
 	if (!strcmp(what, "proc")) {
