@@ -20,8 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <keel/keel.h>
-
 #include "check.h"
 
 /* Reads fd 0 until n bytes came: a console may hand input over in
@@ -383,25 +381,25 @@ static void select_sets(void)
 	close(q[0]);
 }
 
-/* ppoll's and pselect's mask is set for the wait and the old one put
- * back after it: seen by a handler in front of rt_sigprocmask that
- * notes every mask set, while another thread makes the wait end. */
-static keel_syscall_fn real_sigprocmask;
-static uint64_t masks_set[8];
-static int nmasks;
+/* ppoll's and pselect's mask holds for the wait only: a signal it
+ * blocks does not end the wait and arrives as the call returns, with
+ * the thread's own mask back. Another thread sends the signal, then
+ * ends the wait with a write. */
+static volatile int usr2_hits, written, written_at_usr2;
 static long main_tid;
 
-/* (musl's thread start sets masks too: only the main thread's count) */
-static long note_sigprocmask(long how, long set, long old, long size, long e, long f)
+static void on_usr2(int sig)
 {
-	if (set && how == SIG_SETMASK && nmasks < 8 && syscall(SYS_gettid) == main_tid)
-		masks_set[nmasks++] = *(uint64_t *)set;
-	return real_sigprocmask(how, set, old, size, e, f);
+	usr2_hits++;
+	written_at_usr2 = written;
 }
 
-static void *write_soon(void *arg)
+static void *signal_then_write(void *arg)
 {
 	sleep_ms(10);
+	syscall(SYS_tgkill, getpid(), main_tid, SIGUSR2);
+	sleep_ms(10);
+	written = 1;
 	CHECK_EQ(write(*(int *)arg, "x", 1), 1);
 	return NULL;
 }
@@ -413,39 +411,41 @@ static void wait_masks(void)
 	struct timespec ts = { 5, 0 };
 	fd_set r;
 	pthread_t t;
-	uint64_t want, old;
 	int p[2];
 	char c;
 
 	CHECK(pipe(p) == 0);
+	signal(SIGUSR2, on_usr2);
 	sigemptyset(&m);
 	sigaddset(&m, SIGUSR2);
-	memcpy(&want, &m, 8);
 	CHECK(sigprocmask(SIG_SETMASK, NULL, &before) == 0);
-	memcpy(&old, &before, 8);
 	main_tid = syscall(SYS_gettid);
-	real_sigprocmask = keel_handler_set(SYS_rt_sigprocmask, note_sigprocmask);
-	CHECK(pthread_create(&t, NULL, write_soon, &p[1]) == 0);
-	nmasks = 0;
+	written = 0;
+	CHECK(pthread_create(&t, NULL, signal_then_write, &p[1]) == 0);
 	pf = (struct pollfd){ p[0], POLLIN, 0 };
 	CHECK_EQ(ppoll(&pf, 1, NULL, &m), 1);
+	CHECK_EQ(usr2_hits, 1);
+	CHECK_EQ(written_at_usr2, 1);
 	CHECK(pthread_join(t, NULL) == 0);
-	CHECK_EQ(nmasks, 2);
-	CHECK(masks_set[0] == want && masks_set[1] == old);
 	CHECK_EQ(read(p[0], &c, 1), 1);
-	CHECK(pthread_create(&t, NULL, write_soon, &p[1]) == 0);
-	nmasks = 0;
+	written = 0;
+	CHECK(pthread_create(&t, NULL, signal_then_write, &p[1]) == 0);
 	FD_ZERO(&r);
 	FD_SET(p[0], &r);
 	CHECK_EQ(pselect(p[0] + 1, &r, NULL, NULL, &ts, &m), 1);
+	CHECK_EQ(usr2_hits, 2);
+	CHECK_EQ(written_at_usr2, 1);
 	CHECK(pthread_join(t, NULL) == 0);
-	CHECK_EQ(nmasks, 2);
-	CHECK(masks_set[0] == want && masks_set[1] == old);
-	/* no mask given: none set */
-	nmasks = 0;
-	CHECK_EQ(ppoll(&pf, 1, &ts, NULL), 1);
-	CHECK_EQ(nmasks, 0);
-	keel_handler_set(SYS_rt_sigprocmask, NULL);
+	CHECK_EQ(read(p[0], &c, 1), 1);
+	/* no mask given: the thread's own holds, and SIGUSR2 ends the wait */
+	written = 0;
+	CHECK(pthread_create(&t, NULL, signal_then_write, &p[1]) == 0);
+	CHECK_ERR(ppoll(&pf, 1, &ts, NULL), EINTR);
+	CHECK_EQ(usr2_hits, 3);
+	CHECK_EQ(written_at_usr2, 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK_EQ(read(p[0], &c, 1), 1);
+	signal(SIGUSR2, SIG_DFL);
 	CHECK(sigprocmask(SIG_SETMASK, NULL, &after) == 0);
 	CHECK(!memcmp(&after, &before, 8));
 	close(p[0]);
