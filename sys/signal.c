@@ -44,6 +44,7 @@ static struct ksigaction actions[SIG_NMAX];
 static uint64_t ignored = DEFAULT_IGNORED; /* dispositions that ignore now */
 static uint64_t shared_pending;		   /* sent to the process */
 static struct sig_info shared_info[SIG_NMAX];
+static int timers_armed;
 int signal_work;
 
 static const char *const names[32] = {
@@ -87,7 +88,7 @@ static void work_update(void)
 	struct thread *t;
 
 	signal_work = 1;
-	if (shared_pending)
+	if (shared_pending || timers_armed)
 		return;
 	for (t = sched_first(); t; t = t->next)
 		if (t->state != T_DEAD && t->sig.pending)
@@ -95,7 +96,13 @@ static void work_update(void)
 	signal_work = 0;
 }
 
-static struct thread *find_thread(int tid)
+void signal_timers_armed(int delta)
+{
+	timers_armed += delta;
+	work_update();
+}
+
+struct thread *signal_find_thread(int tid)
 {
 	struct thread *t;
 
@@ -166,6 +173,23 @@ void signal_send_process(int sig, const struct sig_info *si)
 		sched_wake(sleeper);
 }
 
+int signal_timer_pending(const struct thread *t, int sig, int id)
+{
+	uint64_t bit = SIG_BIT(sig);
+	const struct sig_info *in;
+
+	if (t) {
+		if (!(t->sig.pending & bit))
+			return 0;
+		in = &t->sig.info[sig - 1];
+	} else {
+		if (!(shared_pending & bit))
+			return 0;
+		in = &shared_info[sig - 1];
+	}
+	return id < 0 || (in->code == SI_TIMER && in->timerid == id);
+}
+
 void signal_pipe(void)
 {
 	struct sig_info si = { .code = SI_USER, .pid = 1 };
@@ -191,6 +215,8 @@ static void take(struct thread *t, int sig, struct sig_info *out)
 		shared_pending &= ~bit;
 		*out = shared_info[sig - 1];
 	}
+	if (out->code == SI_TIMER)
+		out->overrun = itimer_taken(out->timerid);
 }
 
 /* The lowest signal t takes now; unblocked ignored ones are dropped. */
@@ -313,6 +339,8 @@ long signal_return(long r, uintptr_t pc, uintptr_t sp)
 	struct sig_info in;
 	int sig;
 
+	if (timers_armed)
+		itimer_run_due();
 	while ((sig = next_signal(t))) {
 		take(t, sig, &in);
 		if (actions[sig - 1].handler == SIG_DFL)
@@ -529,7 +557,7 @@ static long thread_kill(int tgid, int tid, int sig, const struct sig_info *si)
 		return -EINVAL;
 	if (tgid && tgid != 1)
 		return -ESRCH;
-	if (!(t = find_thread(tid)))
+	if (!(t = signal_find_thread(tid)))
 		return -ESRCH;
 	if (sig)
 		signal_send_thread(t, sig, si);
@@ -556,6 +584,7 @@ static void queued_info(const siginfo_t *u, struct sig_info *si)
 {
 	memset(si, 0, sizeof *si);
 	si->code = u->si_code;
+	si->timerid = -1; /* no timer's overrun to take, whatever the code */
 	si->pid = u->si_pid;
 	si->uid = u->si_uid;
 	si->value = u->si_value;

@@ -76,6 +76,19 @@ void signal_mask_end(int interrupted);
 /* SIGPIPE for the calling thread: a write found no reader (-EPIPE). */
 void signal_pipe(void);
 
+/* The live thread tid, or NULL. */
+struct thread *signal_find_thread(int tid);
+
+/* For the timers (itimer.c): an armed timer keeps signal_work set so
+ * that due timers fire as system calls return; whether a timer's
+ * signal (timer id, or -1 for any) is still pending for t (NULL: the
+ * process); when a SI_TIMER signal is taken, itimer_taken(id) gives
+ * its overrun count; itimer_run_due fires the timers that are due. */
+void signal_timers_armed(int delta);
+int signal_timer_pending(const struct thread *t, int sig, int id);
+int itimer_taken(int id);
+void itimer_run_due(void);
+
 /* A new thread starts with its creator's mask and nothing pending. */
 void signal_thread_init(struct thread *t, const struct thread *parent);
 

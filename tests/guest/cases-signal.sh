@@ -75,3 +75,21 @@ case_signal_processes() {
 	expect_err_has "keel: syscall 61 (wait4) not implemented"
 	[[ $(grep -c "(fork)" "$errf") == 1 ]] || note_fail "fork logged more than once"
 }
+
+# alarm, setitimer and POSIX timers (about 2 s: alarm(1) twice).
+guest timers all
+case_timers() {
+	run timers
+	expect_ok
+	expect_err_has "setitimer: ITIMER_VIRTUAL and ITIMER_PROF (CPU-time timers) are not supported"
+	expect_elapsed 1 10
+}
+
+guest timers-alarm-dies all
+case_timers_alarm_dies() {
+	run timers alarm-dies
+	expect_status 142
+	expect_elapsed 0.95 5
+	expect_out $'waiting\n'
+	expect_err_has "keel: terminated by signal 14 (SIGALRM)"
+}
