@@ -14,6 +14,7 @@
 
 #include "fd.h"
 #include "kernel.h"
+#include "signal.h"
 #include "sock.h"
 #include "wait.h"
 
@@ -82,12 +83,17 @@ static struct sock_common *common(struct file *f)
 
 /* Waits for events on f for at most timeo ns (0: no limit). Returns 0
  * when they came, -EAGAIN at the time limit (as Linux reports a
- * SO_RCVTIMEO/SO_SNDTIMEO expiry). */
+ * SO_RCVTIMEO/SO_SNDTIMEO expiry), and when a signal came -ERESTARTSYS
+ * without a limit, -EINTR with one (Linux's sock_intr_errno). */
 static int sock_wait(struct file *f, unsigned events, uint64_t timeo)
 {
 	uint64_t deadline = timeo ? time_now() + timeo : UINT64_MAX;
 
-	return file_wait(f, events, deadline) ? 0 : -EAGAIN;
+	if (file_wait(f, events, deadline))
+		return 0;
+	if (signal_pending())
+		return timeo ? -EINTR : -ERESTARTSYS;
+	return -EAGAIN;
 }
 
 static int nonblocking(struct file *f, int msg_flags)
@@ -233,8 +239,9 @@ SYSCALL_DEFINE3(connect, int, fd, const struct sockaddr *, a, socklen_t, len)
 	if (r != -EINPROGRESS || (f->flags & O_NONBLOCK))
 		return r;
 	f->refs++;
-	if (sock_wait(f, POLLOUT, common(f)->sndtimeo)) {
-		r = -EINPROGRESS; /* Linux: the timed-out connect goes on */
+	if ((r = sock_wait(f, POLLOUT, common(f)->sndtimeo))) {
+		/* Linux: the timed-out or interrupted connect goes on */
+		r = r == -EAGAIN ? -EINPROGRESS : -EINTR;
 	} else {
 		r = f->ops->sock->getsockopt(f, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 		r = r < 0 ? r : -soerr;
@@ -287,18 +294,21 @@ static ssize_t do_sendmsg_file(struct file *f, const struct msghdr *m, int flags
 	struct iovec part;
 	size_t total = msg_len(m);
 	ssize_t r, done = 0;
-	int nb = nonblocking(f, flags);
+	int nb = nonblocking(f, flags), nosignal = flags & MSG_NOSIGNAL, w;
 
 	flags &= ~(MSG_DONTWAIT | MSG_NOSIGNAL);
 	for (;;) {
 		r = f->ops->sock->sendmsg(f, &h, flags);
 		if (r == -EAGAIN && !nb) {
-			if (sock_wait(f, POLLOUT, common(f)->sndtimeo))
-				return done ? done : -EAGAIN;
+			if ((w = sock_wait(f, POLLOUT, common(f)->sndtimeo)))
+				return done ? done : w;
 			continue;
 		}
-		if (r < 0)
+		if (r < 0) {
+			if (r == -EPIPE && !nosignal)
+				signal_pipe(); /* as Linux, even after part went */
 			return done ? done : r;
+		}
 		done += r;
 		if (nb || common(f)->type != SOCK_STREAM || (size_t)done >= total)
 			return done;
@@ -314,7 +324,7 @@ static ssize_t do_recvmsg_file(struct file *f, struct msghdr *m, int flags)
 	struct msghdr h = *m;
 	struct iovec part;
 	ssize_t r, done = 0;
-	int nb = nonblocking(f, flags);
+	int nb = nonblocking(f, flags), w;
 	int all = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && !nb &&
 		  common(f)->type == SOCK_STREAM;
 	size_t total = all ? msg_len(m) : 0;
@@ -323,8 +333,8 @@ static ssize_t do_recvmsg_file(struct file *f, struct msghdr *m, int flags)
 	for (;;) {
 		r = f->ops->sock->recvmsg(f, done ? &h : m, flags);
 		if (r == -EAGAIN && !nb) {
-			if (sock_wait(f, POLLIN, common(f)->rcvtimeo))
-				return done ? done : -EAGAIN;
+			if ((w = sock_wait(f, POLLIN, common(f)->rcvtimeo)))
+				return done ? done : w;
 			continue;
 		}
 		if (r < 0)
