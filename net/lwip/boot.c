@@ -114,6 +114,7 @@ int keel_lwip_boot(const struct keel_boot *b)
 	r = resolver_files(b->net_dns);
 	if (r)
 		return r;
+	lwip_round_hook = lwip_sock_round;
 	net_stack_set(&lwip_stack);
 	return 0;
 }

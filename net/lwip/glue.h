@@ -34,6 +34,11 @@ void lwip_leave(void);
  * thread that never waits again (an exit) did not send. */
 void lwip_leave_later(void);
 
+/* Called after every round of the network thread when set (boot.c
+ * sets it to sock.c's lwip_sock_round). */
+extern void (*lwip_round_hook)(void);
+void lwip_sock_round(void);
+
 /* sock.c: the socket files; boot.c installs them with net_stack_set. */
 struct net_stack;
 extern const struct net_stack lwip_stack;

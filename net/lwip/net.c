@@ -176,6 +176,7 @@ long keel_net_poll(uint64_t deadline)
 /* ---- keel's network thread (sockets) ---- */
 
 static struct thread *net_thread;
+void (*lwip_round_hook)(void);
 static uint64_t net_thread_until; /* when it wakes by itself */
 
 /* Receives and runs timers for ever: the sockets' lwIP callbacks (sock.c)
@@ -195,6 +196,8 @@ static int net_main(void *arg)
 		dev.batching = 1;
 		netdev_flush(&nif);
 		dev.batching = 0;
+		if (lwip_round_hook)
+			lwip_round_hook();
 		if (n > 0)
 			continue;
 		net_thread_until = next_timer(time_now(), UINT64_MAX);

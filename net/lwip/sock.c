@@ -80,11 +80,12 @@ struct lsock {
 	unsigned fin : 1;      /* the peer sent FIN */
 	unsigned shut_rd : 1;  /* shutdown(SHUT_RD) */
 	unsigned shut_wr : 1;  /* shutdown(SHUT_WR): FIN sent */
-	unsigned mem_wait : 1; /* lwIP's heap was full: writable after an ACK */
+	unsigned mem_wait : 1; /* lwIP's heap was full: on mem_waiters */
 	unsigned was_connected : 1;
 	/* listening: connections lwIP completed, not yet accepted */
 	struct lsock *acc_head, *acc_tail, *acc_next;
 	struct lsock *listener; /* while on a listener's queue */
+	struct lsock *mem_next; /* on mem_waiters */
 	/* options kept across pcbs (listen makes a new one, a refused
 	 * connect loses it) */
 	int reuse, keepalive, nodelay, broadcast, ttl, tos;
@@ -143,6 +144,74 @@ static struct lsock *lsock_of(struct file *f)
 static void wake(struct lsock *ls)
 {
 	waitq_wake(&ls->wq);
+}
+
+/* ---- lwIP's heap full ----
+ * A TCP send that finds lwIP's heap full waits (EAGAIN; not writable)
+ * until the heap has room again, as Linux waits for socket memory:
+ * whatever frees memory (ACKs, reads, closes, the network thread's
+ * rounds) looks whether it has, and wakes the waiting sockets. */
+
+#define MEM_ROOM (4 * TCP_MSS + 1024)
+
+static struct lsock *mem_waiters;
+
+static void mem_wait_on(struct lsock *ls)
+{
+	if (ls->mem_wait)
+		return;
+	ls->mem_wait = 1;
+	ls->mem_next = mem_waiters;
+	mem_waiters = ls;
+}
+
+static void mem_wait_off(struct lsock *ls)
+{
+	struct lsock **pp;
+
+	if (!ls->mem_wait)
+		return;
+	for (pp = &mem_waiters; *pp; pp = &(*pp)->mem_next) {
+		if (*pp == ls) {
+			*pp = ls->mem_next;
+			break;
+		}
+	}
+	ls->mem_wait = 0;
+}
+
+/* Connections in TIME_WAIT keep a pcb from lwIP's heap for 2 MSL: at
+ * most TW_MAX of them, the oldest dropped first (as Linux does beyond
+ * tcp_max_tw_buckets), and none once a send finds the heap full.
+ * Returns how many it dropped. */
+#define TW_MAX 64
+
+static int tw_reap(int keep)
+{
+	struct tcp_pcb *p, *last;
+	int n = 0, dropped = 0;
+
+	for (p = tcp_tw_pcbs; p; p = p->next)
+		n++;
+	while (n-- > keep) {
+		last = tcp_tw_pcbs; /* newest first: the oldest is the last */
+		while (last->next)
+			last = last->next;
+		tcp_abort(last);
+		dropped++;
+	}
+	return dropped;
+}
+
+static void mem_check(void)
+{
+	while (mem_waiters && lwip_stats.mem.avail - lwip_stats.mem.used >= MEM_ROOM) {
+		struct lsock *ls = mem_waiters;
+
+		mem_waiters = ls->mem_next;
+		ls->mem_wait = 0;
+		wake(ls);
+	}
 }
 
 /* ---- addresses ---- */
@@ -308,6 +377,7 @@ static void on_err(void *arg, err_t e)
 		ls->err = err_errno(e);
 	ls->state = S_CLOSED;
 	wake(ls);
+	mem_check();
 }
 
 /* lwIP has freed or will free the pcb on its own: forget it. */
@@ -361,8 +431,8 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct lsock *ls = arg;
 
-	ls->mem_wait = 0;
 	wake(ls);
+	mem_check();
 	return ERR_OK;
 }
 
@@ -751,6 +821,8 @@ static ssize_t tcp_sendmsg(struct lsock *ls, const struct msghdr *m, int flags)
 			if (total + n < want)
 				fl |= TCP_WRITE_FLAG_MORE;
 			e = tcp_write(pcb, base + off, (u16_t)n, fl);
+			if (e == ERR_MEM && tw_reap(0))
+				e = tcp_write(pcb, base + off, (u16_t)n, fl);
 			if (e == ERR_MEM) {
 				mem = 1;
 				r = 1;
@@ -771,15 +843,8 @@ static ssize_t tcp_sendmsg(struct lsock *ls, const struct msghdr *m, int flags)
 		return (ssize_t)total;
 	if (r < 0)
 		return r;
-	if (mem) {
-		/* lwIP's heap is full. With data in flight an ACK frees some:
-		 * wait for it; otherwise say so. */
-		if (pcb->unacked || pcb->unsent) {
-			ls->mem_wait = 1;
-			return -EAGAIN;
-		}
-		return -ENOBUFS;
-	}
+	if (mem)
+		mem_wait_on(ls); /* lwIP's heap is full: wait for room */
 	return -EAGAIN;
 }
 
@@ -812,6 +877,7 @@ static ssize_t tcp_recvmsg(struct lsock *ls, struct msghdr *m, int flags)
 		lwip_enter();
 		tcp_window_open(ls, n);
 		lwip_leave_later();
+		mem_check();
 	}
 	return (ssize_t)n;
 }
@@ -895,6 +961,7 @@ static ssize_t udp_recvmsg(struct lsock *ls, struct msghdr *m, int flags)
 		ls->dq_bytes -= (size_t)d->p->tot_len + DGRAM_OVERHEAD;
 		pbuf_free(d->p);
 		mem_free(d);
+		mem_check();
 	}
 	return (ssize_t)((flags & MSG_TRUNC) ? len : off);
 }
@@ -1248,6 +1315,7 @@ static void listener_close(struct lsock *ls)
 			struct tcp_pcb *pcb = c->tcp;
 
 			detach(c);
+			rx_free(c);	/* first: the RST needs memory too */
 			tcp_abort(pcb); /* as Linux: RST to the unaccepted */
 		}
 		rx_free(c);
@@ -1271,6 +1339,7 @@ static int lw_release(struct file *f)
 		int reset = ls->rx_bytes || (ls->linger.l_onoff && !ls->linger.l_linger);
 
 		detach(ls);
+		rx_free(ls); /* first: the RST needs memory too */
 		/* Unread data, or SO_LINGER 0: RST, as Linux; else a FIN and
 		 * lwIP finishes the close (or a RST if it has no memory). */
 		if (reset || tcp_close(pcb) != ERR_OK)
@@ -1280,8 +1349,10 @@ static int lw_release(struct file *f)
 		ls->udp = NULL;
 	}
 	lwip_leave();
+	mem_wait_off(ls);
 	rx_free(ls);
 	kfree(ls);
+	mem_check();
 	return 0;
 }
 
@@ -1307,6 +1378,13 @@ static const struct file_ops lw_ops = {
 	.poll = lw_poll,
 	.sock = &lw_sock_ops,
 };
+
+/* After every round of the network thread (timers free memory too). */
+void lwip_sock_round(void)
+{
+	tw_reap(TW_MAX);
+	mem_check();
+}
 
 const struct net_stack lwip_stack = {
 	.name = "lwip",
