@@ -285,3 +285,15 @@ case_sock_lwip_no_dhcp() {
 	expect_err_has "keel: network: no DHCP answer on the net device within 5 s (give keel-run --ip=A.B.C.D/N)"
 	expect_elapsed 5 15
 }
+
+# listen()'s backlog: with 2, two completed connections wait for
+# accept and the SYNs of two more are dropped until there is room.
+guest sock-lwip-backlog all
+case_sock_lwip_backlog() {
+	net_skip && return
+	limit=40
+	run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" backlog \
+		"$(image_path sock-lwip)" backlog 7
+	expect_ok
+	expect_out_has "backlog: 2 of 4 connections queued, the other 2 came in later"
+}

@@ -21,6 +21,11 @@
  *       a TCP and UDP echo server in one thread: poll() over the
  *       listener, the connections and the UDP socket, non-blocking
  *       accept, recv and send; stops after a datagram "bye".
+ *   sock-lwip backlog PORT
+ *       listens with a backlog of 2 while 4 clients connect, accepts
+ *       nothing for 1.5 s, then finds exactly 2 connections queued
+ *       (lwIP dropped the other SYNs, as Linux does); the other 2 get
+ *       in on their SYN's next try once there is room.
  *   sock-lwip dns NAMESERVER
  *       keel-run --dns=NAMESERVER wrote /etc/resolv.conf and /etc/hosts
  *       at boot: getaddrinfo finds localhost in the one and asks the
@@ -465,6 +470,38 @@ static int exhaust(const char *ip, int port)
 	return done();
 }
 
+static int backlog(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+	struct timeval tv = { 10, 0 };
+	int l, s, queued = 0, later = 0;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(l >= 0);
+	CHECK(bind(l, (struct sockaddr *)&a, sizeof a) == 0);
+	CHECK(listen(l, 2) == 0);
+	CHECK(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+	printf("listening on 0.0.0.0 %d (backlog 2)\n", port);
+	fflush(stdout);
+	CHECK(wait_fd(l, POLLIN, 20000) & POLLIN);
+	usleep(1500000); /* every client has tried by now */
+	CHECK(fcntl(l, F_SETFL, O_NONBLOCK) == 0);
+	while ((s = accept(l, NULL, NULL)) >= 0) {
+		queued++;
+		CHECK(close(s) == 0);
+	}
+	CHECK_EQ(errno, EAGAIN);
+	CHECK_EQ(queued, 2);
+	CHECK(fcntl(l, F_SETFL, 0) == 0);
+	while (later < 2 && (s = accept(l, NULL, NULL)) >= 0) {
+		later++;
+		CHECK(close(s) == 0);
+	}
+	CHECK_EQ(later, 2);
+	printf("backlog: 2 of 4 connections queued, the other 2 came in later\n");
+	return done();
+}
+
 static void expect_addr(const char *name, const char *want)
 {
 	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai = NULL;
@@ -509,12 +546,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "pollserve") && argc == 3)
 		return pollserve(atoi(argv[2]));
+	if (!strcmp(argv[1], "backlog") && argc == 3)
+		return backlog(atoi(argv[2]));
 	if (!strcmp(argv[1], "dns") && argc == 3)
 		return dns(argv[2]);
 	if (!strcmp(argv[1], "exhaust") && argc == 4)
 		return exhaust(argv[2], atoi(argv[3]));
 	fprintf(stderr,
-		"usage: sock-lwip local | client ADDR PORT | pollserve PORT | dns NAMESERVER |\n"
+		"usage: sock-lwip local | client ADDR PORT | pollserve PORT | backlog PORT |\n"
+		"       dns NAMESERVER |\n"
 		"       exhaust ADDR PORT\n");
 	return 2;
 }

@@ -13,6 +13,8 @@
 #   client  TOOLS/sock-echo (tests/tools/) serves TCP and UDP echo at
 #           10.77.0.1:7000 while IMAGE connects out to it; it stops on
 #           a datagram "bye", and must have served without a fault
+#   backlog once IMAGE listens on port 7, 4 clients connect to it one
+#           after another and hold their connections for 8 s
 #   dhcp    TOOLS/dhcp-answer leases 10.77.0.50/24 on the tap, then as
 #           echo with the guest at that address (KEEL_RUN_OPTS= empty:
 #           no --ip, so the guest asks DHCP)
@@ -63,6 +65,17 @@ ip netns exec "$ns" "$keel_run" --target="$target" --net=tap:"$tap" --timeout=40
 	${KEEL_RUN_OPTS---ip=10.77.0.2/24 --gw=10.77.0.1} "$image" "$@" </dev/null >"$gout" &
 guest=$!
 ok=1
+if [[ $mode == backlog ]]; then
+	for _ in $(seq 1 400); do
+		grep -q '^listening on' "$gout" && break
+		kill -0 "$guest" 2>/dev/null || break
+		sleep 0.1
+	done
+	for i in 1 2 3 4; do
+		ip netns exec "$ns" timeout 15 bash -c 'exec 3<>/dev/tcp/10.77.0.2/7 && sleep 8' &
+		sleep 0.1
+	done
+fi
 if [[ $mode == echo ]]; then
 	# Until the guest says it listens (a QEMU boot is slow): 40 s at most.
 	for _ in $(seq 1 400); do
