@@ -45,8 +45,13 @@ kvm)
 	echo "keel: starting the website unikernel on KVM (lwIP on $tap in namespace $ns)"
 	echo "keel: fetch it with:  sudo ip netns exec $ns curl http://$guest_ip:$port/"
 	echo "keel: Ctrl-C stops it"
+	# In the background, so that a TERM or INT to this script stops it
+	# at once (a shell runs its traps only after a foreground command).
 	ip netns exec "$ns" "$B/bin/keel-run" --target=kvm --net=tap:"$tap" \
-		--ip="$guest_ip/24" --initrd="$B/site" "$B/apps/httpd" -p "$port" || true
+		--ip="$guest_ip/24" --initrd="$B/site" "$B/apps/httpd" -p "$port" &
+	child=$!
+	trap 'kill $child 2>/dev/null; wait $child; ip netns del "$ns" 2>/dev/null; exit 0' INT TERM
+	wait $child || true
 	;;
 *)
 	echo "run-site: unknown target '$target' (linux or kvm)" >&2
