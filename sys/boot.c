@@ -14,7 +14,7 @@
 #include "mm.h"
 #include "sched.h"
 
-#define MAIN_STACK_PAGES 128 /* 512 KiB, plus a guard page */
+#define MAIN_STACK_PAGES KEEL_MAIN_STACK_PAGES /* plus a guard page */
 
 const struct keel_platform *keel_platform;
 const void *keel_initrd;

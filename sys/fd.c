@@ -23,6 +23,7 @@
 
 static struct file *table[FD_MAX];
 static unsigned char cloexec[FD_MAX];
+int fd_nofile = FD_MAX;
 
 struct file *fd_get(int fd)
 {
@@ -35,7 +36,7 @@ static int install_from(struct file *f, int min, int close_on_exec)
 {
 	int fd;
 
-	for (fd = min; fd < FD_MAX; fd++) {
+	for (fd = min; fd < fd_nofile; fd++) {
 		if (!table[fd]) {
 			table[fd] = f;
 			cloexec[fd] = (unsigned char)!!close_on_exec;
@@ -565,7 +566,7 @@ static long dup_onto(int old, int new, int close_on_exec)
 {
 	struct file *f = fd_get(old), *prev;
 
-	if (!f || (unsigned)new >= FD_MAX)
+	if (!f || (unsigned)new >= (unsigned)fd_nofile)
 		return -EBADF;
 	f->refs++; /* before closing new: old and new may share f */
 	prev = table[new];
@@ -611,7 +612,7 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg >= FD_MAX)
+		if (arg >= (unsigned long)fd_nofile)
 			return -EINVAL;
 		return install_from(f, (int)arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:

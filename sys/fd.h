@@ -69,6 +69,9 @@ struct file {
 };
 
 #define FD_MAX 1024
+/* RLIMIT_NOFILE's soft limit (limits.c), at most FD_MAX: no new fd at
+ * or above it (fds already there stay). */
+extern int fd_nofile;
 
 struct file *fd_get(int fd);
 int fd_install(struct file *f, int cloexec); /* lowest free fd or -EMFILE */

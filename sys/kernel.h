@@ -34,6 +34,13 @@ long keel_enosys(long nr);
 const char *syscall_name(long nr);
 #define SYSCALL_COUNT 512
 
+/* boot.c: the main thread's stack (plus a guard page below it). */
+#define KEEL_MAIN_STACK_PAGES 128 /* 512 KiB */
+
+/* limits.c: whether the application may take bytes more of memory
+ * under RLIMIT_DATA (its heap) and RLIMIT_AS (everything). */
+int limits_memory_allows(size_t bytes);
+
 /* proc.c: ends the machine; prints --stats first when asked. */
 void proc_exit(int status) __attribute__((noreturn));
 extern int keel_stats_enabled;

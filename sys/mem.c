@@ -32,7 +32,8 @@ SYSCALL_DEFINE1(brk, uintptr_t, addr)
 	top = PAGE_UP(brk_cur);
 	want = PAGE_UP(addr);
 	if (want > top) {
-		if (mm_claim((void *)top, (want - top) / PAGE_SIZE, MM_HEAP))
+		if (!limits_memory_allows(want - top) ||
+		    mm_claim((void *)top, (want - top) / PAGE_SIZE, MM_HEAP))
 			return brk_cur;
 	} else if (want < top) {
 		restore_access(want, (top - want) / PAGE_SIZE);
@@ -68,10 +69,14 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags,
 			restore_access(addr, n);
 			memset((void *)addr, 0, n * PAGE_SIZE);
 		}
+		else if (!limits_memory_allows(n * PAGE_SIZE))
+			return -ENOMEM;
 		else if (mm_claim((void *)addr, n, MM_HEAP))
 			return (flags & MAP_FIXED_NOREPLACE) ? -EEXIST : -ENOMEM;
 		return addr;
 	}
+	if (!limits_memory_allows(n * PAGE_SIZE))
+		return -ENOMEM;
 	p = mm_alloc(n, MM_HEAP);
 	if (!p)
 		return -ENOMEM;
@@ -129,6 +134,8 @@ SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len,
 		mm_free((void *)(old + nn * PAGE_SIZE), on - nn);
 		return old;
 	}
+	if (!limits_memory_allows((nn - on) * PAGE_SIZE))
+		return -ENOMEM;
 	if (old + nn * PAGE_SIZE <= mm_high() &&
 	    mm_claim((void *)(old + on * PAGE_SIZE), nn - on, MM_HEAP) == 0)
 		return old;

@@ -1,16 +1,20 @@
 /*
- * The process personality of a machine that runs one program: pid 1,
- * uid 0, uname "keel", the thread pointer, entropy,
- * and the way out (exit, with --stats).
+ * The process personality of a machine that runs one program: pid 1 in
+ * process group and session 1, uid and gid 0 without supplementary
+ * groups, uname "keel" with the host and domain names sethostname and
+ * setdomainname give, the thread pointer, entropy, and the way out
+ * (exit, with --stats).
  */
 #include <signal.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/types.h>
 #include <sys/utsname.h>
 
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
+#include "signal.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -47,16 +51,78 @@ SYSCALL_DEFINE0(getegid)
 	return 0;
 }
 
+SYSCALL_DEFINE3(getresuid, uid_t *, r, uid_t *, e, uid_t *, s)
+{
+	*r = *e = *s = 0;
+	return 0;
+}
+
+SYSCALL_DEFINE3(getresgid, gid_t *, r, gid_t *, e, gid_t *, s)
+{
+	*r = *e = *s = 0;
+	return 0;
+}
+
+/* No supplementary groups. */
+SYSCALL_DEFINE2(getgroups, int, size, gid_t *, list)
+{
+	return size < 0 ? -EINVAL : 0;
+}
+
+/* One process: pid 1, alone in process group 1 and session 1. */
+static int is_us(int pid)
+{
+	return pid == 0 || pid == 1 || signal_find_thread(pid);
+}
+
+SYSCALL_DEFINE1(getpgid, int, pid)
+{
+	return is_us(pid) ? 1 : -ESRCH;
+}
+
+SYSCALL_DEFINE0(getpgrp)
+{
+	return 1;
+}
+
+SYSCALL_DEFINE1(getsid, int, pid)
+{
+	return is_us(pid) ? 1 : -ESRCH;
+}
+
+/* uname's nodename and domainname, which sethostname and setdomainname
+ * change (keel runs as root). */
+static char nodename[65] = "keel", domainname[65] = "(none)";
+
+static long set_name(char *dst, const char *name, int len)
+{
+	if (len < 0 || len > 64)
+		return -EINVAL;
+	memcpy(dst, name, (size_t)len);
+	dst[len] = 0;
+	return 0;
+}
+
+SYSCALL_DEFINE2(sethostname, const char *, name, int, len)
+{
+	return set_name(nodename, name, len);
+}
+
+SYSCALL_DEFINE2(setdomainname, const char *, name, int, len)
+{
+	return set_name(domainname, name, len);
+}
+
 SYSCALL_DEFINE1(uname, struct utsname *, u)
 {
 	memset(u, 0, sizeof *u);
 	strcpy(u->sysname, "keel");
-	strcpy(u->nodename, "keel");
+	strcpy(u->nodename, nodename);
 	strcpy(u->release, KEEL_VERSION);
 	ksnprintf(u->version, sizeof u->version, "keel %s on %s", KEEL_VERSION,
 		  keel_platform->name);
 	strcpy(u->machine, "x86_64");
-	strcpy(u->domainname, "(none)");
+	strcpy(u->domainname, domainname);
 	return 0;
 }
 

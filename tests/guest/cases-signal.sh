@@ -93,3 +93,11 @@ case_timers_alarm_dies() {
 	expect_out $'waiting\n'
 	expect_err_has "keel: terminated by signal 14 (SIGALRM)"
 }
+
+# Resource limits, sysinfo against the budget, host name and ids.
+guest limits all
+case_limits() {
+	run --mem=32M limits
+	expect_ok
+	expect_err_empty
+}
