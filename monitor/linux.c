@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -172,7 +173,7 @@ fail:
 }
 
 /* The stack the kernel builds for a new process: argc, argv, envp,
- * auxv (what keel's Linux base reads: AT_RANDOM), then the strings. */
+ * auxv (what keel's Linux base reads: AT_RANDOM, AT_SYSINFO_EHDR), then the strings. */
 static void *build_stack(const struct options *o, char **env, const struct image_info *info)
 {
 	char *top, *s;
@@ -188,7 +189,7 @@ static void *build_stack(const struct options *o, char **env, const struct image
 		strs += strlen(o->argv[i]) + 1;
 	for (; env[nenv]; nenv++)
 		strs += strlen(env[nenv]) + 1;
-	nv = 1 + (size_t)o->argc + 1 + nenv + 1 + 2 * 4;
+	nv = 1 + (size_t)o->argc + 1 + nenv + 1 + 2 * 5;
 	if (strs + nv * 8 + 64 > STACK_SIZE) {
 		munmap(base, STACK_SIZE);
 		return NULL;
@@ -214,8 +215,11 @@ static void *build_stack(const struct options *o, char **env, const struct image
 	v[2 + o->argc + nenv] = 0;
 	v[3 + o->argc + nenv + 2] = AT_ENTRY;
 	v[3 + o->argc + nenv + 3] = (long)info->entry;
-	v[3 + o->argc + nenv + 4] = AT_NULL;
-	v[3 + o->argc + nenv + 5] = 0;
+	/* keel-run's own vDSO: the base reads the clock through it */
+	v[3 + o->argc + nenv + 4] = AT_SYSINFO_EHDR;
+	v[3 + o->argc + nenv + 5] = (long)getauxval(AT_SYSINFO_EHDR);
+	v[3 + o->argc + nenv + 6] = AT_NULL;
+	v[3 + o->argc + nenv + 7] = 0;
 	return v;
 }
 

@@ -70,6 +70,11 @@ static inline long host_syscall6(long n, long a1, long a2, long a3, long a4,
 #define HOST_seccomp 317
 
 void linux_clock_init(void);
+/* vdso.c: the host's user-space clock_gettime, when the auxiliary
+ * vector offers one (AT_SYSINFO_EHDR); -1 from linux_vdso_clock without. */
+struct timespec;
+void linux_vdso_init(const void *ehdr);
+int linux_vdso_clock(int id, struct timespec *ts);
 /* The disk keel-run handed over (fd, or -1), set before the sandbox. */
 void linux_disk_init(int fd, int read_only);
 extern int linux_disk_fd;

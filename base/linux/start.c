@@ -182,12 +182,20 @@ void linux_entry(long *sp)
 	long r;
 	int i;
 
-	linux_clock_init();
 	b.platform = &linux_platform;
 	b.argc = (int)sp[0];
 	b.argv = (char **)(sp + 1);
 	b.envp = envp = b.argv + b.argc + 1;
 	b.budget = DEFAULT_MEM;
+	for (aux = (long *)envp; *aux; aux++)
+		;
+	for (aux++, i = 0; aux[i] != AT_NULL; i += 2) {
+		if (aux[i] == AT_RANDOM)
+			b.random16 = (const void *)aux[i + 1];
+		else if (aux[i] == AT_SYSINFO_EHDR)
+			linux_vdso_init((const void *)aux[i + 1]);
+	}
+	linux_clock_init();
 
 	for (out = envp; *envp; envp++) {
 		if (prefix(*envp, KEEL_OPTS_ENV "="))
@@ -195,11 +203,7 @@ void linux_entry(long *sp)
 		else
 			*out++ = *envp;
 	}
-	aux = (long *)(envp + 1);
 	*out = 0;
-	for (i = 0; aux[i] != AT_NULL; i += 2)
-		if (aux[i] == AT_RANDOM)
-			b.random16 = (const void *)aux[i + 1];
 
 	image = ((size_t)(_end - __executable_start) + 4095) & ~4095UL;
 	initrd = (b.initrd_len + 4095) & ~4095UL;
