@@ -436,7 +436,7 @@ static long ep_wait(int epfd, struct epoll_event *out, int max, uint64_t deadlin
 	struct file *ef = fd_get(epfd);
 	struct eventpoll *ep;
 	struct poll_table pt;
-	uint64_t now, until;
+	uint64_t until;
 	int n;
 
 	if (max <= 0 || max > INT_MAX / (int)sizeof(struct epoll_event))
@@ -452,19 +452,20 @@ static long ep_wait(int epfd, struct epoll_event *out, int max, uint64_t deadlin
 	for (;;) {
 		rearm_unarmed(ep);
 		n = harvest(ep, out, max);
-		now = time_now();
-		if (n || now >= deadline)
+		if (n)
+			break;
+		if (deadline != UINT64_MAX && time_now() >= deadline)
 			break;
 		if (signal_pending()) {
 			n = -EINTR;
 			break;
 		}
 		/* an unarmed item: nobody wakes us for it; look within 1 ms */
-		until = ep->nunarmed && deadline - now > MS ? now + MS : deadline;
+		until = ep->nunarmed ? time_now() + MS : deadline;
 		poll_table_init(&pt, NULL, NULL);
 		poll_wait(&pt, &ep->q);
 		if (!ep->rhead)
-			sched_block(until, 0);
+			sched_block(until < deadline ? until : deadline, 0);
 		poll_table_end(&pt);
 	}
 	file_put(ef);

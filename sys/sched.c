@@ -106,21 +106,24 @@ static void switch_to(struct thread *t)
 
 /* Wakes what the clock and the events allow (due kernel timers first);
  * returns a ready thread (the one after the current in order, so all
- * get a turn), or NULL. */
+ * get a turn), or NULL. The clock is read only when a deadline is
+ * armed: on some bases a read is a host call, and a switch between
+ * threads that wait for each other needs none. */
 static struct thread *pick(unsigned events)
 {
-	uint64_t now = time_now();
+	uint64_t now = 0;
 	struct thread *t, *first = NULL, *after = NULL;
 	int seen_current = 0;
 
-	if (ktimer_run(now))
-		now = time_now();
+	if (ktimer_next() != UINT64_MAX && ktimer_run(now = time_now()))
+		now = 0; /* the callbacks took time: read again if needed */
 	for (t = threads; t; t = t->next) {
 		if (t->state == T_BLOCKED) {
 			if (t->mask & events) {
 				t->events = t->mask & events;
 				t->state = T_READY;
-			} else if (t->deadline <= now) {
+			} else if (t->deadline != UINT64_MAX &&
+				   t->deadline <= (now ? now : (now = time_now()))) {
 				t->state = T_READY;
 			}
 		}
@@ -183,8 +186,10 @@ unsigned sched_block(uint64_t deadline, unsigned mask)
 				keel_panic("the only thread waits for ever: deadlock");
 			events = time_idle(until, mask | qmask);
 			waitq_event_wake(events & qmask);
-			ktimer_run(time_now());
-			if ((events & mask) || self->state != T_BLOCKED || time_now() >= deadline)
+			if (ktimer_next() != UINT64_MAX)
+				ktimer_run(time_now());
+			if ((events & mask) || self->state != T_BLOCKED ||
+			    (deadline != UINT64_MAX && time_now() >= deadline))
 				break;
 		}
 		self->state = T_RUNNING;

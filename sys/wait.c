@@ -180,7 +180,7 @@ unsigned file_wait(struct file *f, unsigned events, uint64_t deadline)
 		r = file_poll(f, &pt) & events;
 		if (r)
 			break;
-		if (time_now() >= deadline || signal_pending())
+		if ((deadline != UINT64_MAX && time_now() >= deadline) || signal_pending())
 			break;
 		/* full: a waiter is missing; look again within 1 ms */
 		sched_block(pt.full && deadline - time_now() > 1000000 ? time_now() + 1000000 : deadline, 0);
