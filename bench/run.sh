@@ -26,6 +26,10 @@
 #           64 KiB read()s on keel's ramfs (/tmp) on kvm, linux and qemu,
 #           divided by the same program on the host's tmpfs (/dev/shm)
 #           (bench/fileio.c, built both ways). MB/s, timed inside.
+#  threads  a pipe ping-pong between two threads (round trip) and
+#           pthread_create + join, on kvm, linux and qemu, divided by the
+#           same program built with musl-gcc -static on Linux
+#           (bench/threads.c, built both ways). ns, timed inside.
 #  httpd    wrk against keel's web server and against nginx serving the
 #           same file, each in its own network namespace: bench/httpd.sh,
 #           run at the end with its own report (it skips, saying why,
@@ -41,7 +45,9 @@
 # Environment: SYSCALL_N (iterations per timed loop, default 1000000),
 # HELLO_RUNS (default 2000), QEMU_RUNS (default 60), STATS_RUNS
 # (default 21), BLOCK_ROUNDS (default 9), BLOCK_PASSES (default 5),
-# FILE_ROUNDS (default 5), FILE_PASSES (default 5), BENCH_LABEL
+# FILE_ROUNDS (default 5), FILE_PASSES (default 5), THREAD_ROUNDS
+# (default 3), PINGPONG_N (round trips per timed loop, default 20000),
+# THREAD_N (threads per timed loop, default 2000), BENCH_LABEL
 # (default kvm).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,6 +68,10 @@ block_rounds=${BLOCK_ROUNDS:-9} # processes of each kind, alternated
 block_passes=${BLOCK_PASSES:-5} # timed passes over the file in each
 file_rounds=${FILE_ROUNDS:-5}   # processes of each kind, alternated
 file_passes=${FILE_PASSES:-5}   # timed write+read passes in each
+thread_rounds=${THREAD_ROUNDS:-3} # processes of each kind, alternated
+thread_loops=5                    # timed loops in each; the median is kept
+pingpong_n=${PINGPONG_N:-20000}   # round trips per timed loop
+thread_n=${THREAD_N:-2000}        # create + join per timed loop
 quick=0
 
 for a in "$@"; do
@@ -69,7 +79,7 @@ for a in "$@"; do
 	--quick)
 		quick=1 syscall_n=200000 syscall_rounds=3 hello_runs=200 hello_warmup=10
 		qemu_runs=3 qemu_warmup=1 stats_runs=3 block_rounds=2 block_passes=2
-		file_rounds=2 file_passes=2 ;;
+		file_rounds=2 file_passes=2 thread_rounds=1 thread_loops=3 pingpong_n=2000 thread_n=200 ;;
 	--label=*) label=${a#--label=} ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -100,6 +110,8 @@ $B/bin/keel-cc -O2 -Wall -o "$out/blkread-keel" bench/blkread.c
 musl-gcc -static -O2 -Wall -o "$out/blkread-musl" bench/blkread.c
 $B/bin/keel-cc -O2 -Wall -o "$out/fileio-keel" bench/fileio.c
 musl-gcc -static -O2 -Wall -o "$out/fileio-musl" bench/fileio.c
+$B/bin/keel-cc -O2 -Wall -o "$out/threads-keel" bench/threads.c
+musl-gcc -static -O2 -Wall -o "$out/threads-musl" bench/threads.c
 gcc -static -O2 -Wall -o "$out/hello-glibc" apps/hello/hello.c
 
 # Both syscall programs must really be what they claim: keel's calls
@@ -347,6 +359,36 @@ done
 fw_ratio() { awk -v a="$1" -v b="${fw[host]}" 'BEGIN { printf "%.3f", a / b }'; }
 fr_ratio() { awk -v a="$1" -v b="${fr[host]}" 'BEGIN { printf "%.3f", a / b }'; }
 
+# --- threads: a pipe ping-pong between two threads, and create + join --
+# Each process makes one untimed loop of each and thread_loops timed
+# ones and prints the medians; processes alternate: host, kvm, linux,
+# qemu. Lower is better: ratio = keel ns / host ns.
+thread_targets=("${blk_targets[@]}")
+echo "bench: threads: pipe ping-pong x $pingpong_n, create+join x $thread_n: $thread_rounds processes of each (${thread_targets[*]}), $thread_loops timed loops each"
+for t in "${thread_targets[@]}"; do : >"$out/threads-$t.txt"; done
+for ((i = 0; i < thread_rounds; i++)); do
+	for t in "${thread_targets[@]}"; do
+		if [ "$t" = host ]; then
+			"$out/threads-musl" "$thread_loops" "$pingpong_n" "$thread_n" >>"$out/threads-$t.txt" ||
+				die "threads on the host failed"
+		else
+			$B/bin/keel-run --target="$t" "$out/threads-keel" "$thread_loops" "$pingpong_n" \
+				"$thread_n" </dev/null >>"$out/threads-$t.txt" || die "threads on --target=$t failed"
+		fi
+	done
+done
+# Every round trip of every process came back as sent.
+nsums=$(for t in "${thread_targets[@]}"; do cut -d' ' -f3 "$out/threads-$t.txt"; done | sort -u)
+[ "$nsums" = $((thread_loops * pingpong_n)) ] ||
+	die "threads: not every ping-pong came back right ($(echo $nsums))"
+declare -A tpp ttc
+for t in "${thread_targets[@]}"; do
+	tpp[$t]=$(cut -d' ' -f1 "$out/threads-$t.txt" | median)
+	ttc[$t]=$(cut -d' ' -f2 "$out/threads-$t.txt" | median)
+done
+tpp_ratio() { awk -v a="$1" -v b="${tpp[host]}" 'BEGIN { printf "%.3f", a / b }'; }
+ttc_ratio() { awk -v a="$1" -v b="${ttc[host]}" 'BEGIN { printf "%.3f", a / b }'; }
+
 # --- report ------------------------------------------------------------
 verdict() { # ratio goal
 	awk -v r="$1" -v g="$2" 'BEGIN {
@@ -401,6 +443,22 @@ EOF
 		[ -n "${fw[$t]:-}" ] || continue
 		echo "| file write on \`--target=$t\`: 64 MiB in 64 KiB write()s to ramfs, MB/s (median; ratio = keel ÷ host) | ${fw[$t]} | ${fw[host]} (static musl, host tmpfs) | $(fw_ratio "${fw[$t]}") | — | |"
 		echo "| file read on \`--target=$t\`: the same 64 MiB back in 64 KiB read()s, MB/s | ${fr[$t]} | ${fr[host]} (static musl, host tmpfs) | $(fr_ratio "${fr[$t]}") | — | |"
+	done
+	for t in kvm linux qemu; do
+		[ -n "${tpp[$t]:-}" ] || continue
+		echo "| pipe ping-pong between two threads on \`--target=$t\`, ns per round trip (median; ratio = keel ÷ host) | ${tpp[$t]} | ${tpp[host]} (static musl, Linux pipes and threads) | $(tpp_ratio "${tpp[$t]}") | — | |"
+		echo "| pthread_create + join on \`--target=$t\`, ns (median; ratio = keel ÷ host) | ${ttc[$t]} | ${ttc[host]} (static musl, Linux threads) | $(ttc_ratio "${ttc[$t]}") | — | |"
+	done
+)
+threadtable=$(
+	echo "| program | ping-pong round trip, ns | create + join, ns | ping-pong ÷ host | create + join ÷ host |"
+	echo "| --- | ---: | ---: | ---: | ---: |"
+	for t in "${thread_targets[@]}"; do
+		case $t in
+		host) what="static musl program on Linux (the anchor)" ;;
+		*) what="\`keel-run --target=$t\`: keel's pipes on its cooperative scheduler" ;;
+		esac
+		echo "| $what | ${tpp[$t]} | ${ttc[$t]} | $(tpp_ratio "${tpp[$t]}") | $(ttc_ratio "${ttc[$t]}") |"
 	done
 )
 filetable=$(
@@ -505,6 +563,8 @@ echo "$blocktable"
 echo
 echo "$filetable"
 echo
+echo "$threadtable"
+echo
 
 if [ $quick = 1 ]; then
 	md=$out/quick.md json=$out/quick.json
@@ -574,6 +634,19 @@ each makes one untimed pass and $file_passes timed ones; medians over all timed
 passes. All passes were checked to read back the same data.
 
 $filetable
+
+Threads: bench/threads.c sends one byte to a second thread through a pipe
+and waits for it to come back through another ($pingpong_n round trips per
+loop: two writes, two reads and two thread switches each), then creates
+and joins $thread_n threads that return at once, one after the other; built
+with keel-cc (keel's pipes and musl's pthreads on keel's cooperative
+scheduler) and with musl-gcc -static (Linux pipes and threads, free to
+run on both CPUs). $thread_rounds processes of each kind, alternated; each
+makes one untimed loop and $thread_loops timed ones and keeps the median;
+the table shows the median of those. Every round trip was checked to
+bring its byte back.
+
+$threadtable
 EOF
 
 jnum() { [ -n "${1:-}" ] && echo "$1" || echo null; }
@@ -624,6 +697,12 @@ fi)
     "linux_write_mbps": $(jnum "${fw[linux]:-}"), "linux_read_mbps": $(jnum "${fr[linux]:-}"),
     "qemu_write_mbps": $(jnum "${fw[qemu]:-}"), "qemu_read_mbps": $(jnum "${fr[qemu]:-}"),
     "linux_write_ratio": $(fw_ratio "${fw[linux]}"), "linux_read_ratio": $(fr_ratio "${fr[linux]}") },
+  "threads": { "round_trips": $pingpong_n, "threads": $thread_n, "loops_per_process": $thread_loops, "processes": $thread_rounds, "statistic": "median", "unit": "ns", "anchor": "static musl on Linux",
+    "host_pingpong_ns": ${tpp[host]}, "host_create_join_ns": ${ttc[host]},
+    "kvm_pingpong_ns": $(jnum "${tpp[kvm]:-}"), "kvm_create_join_ns": $(jnum "${ttc[kvm]:-}"),
+    "linux_pingpong_ns": $(jnum "${tpp[linux]:-}"), "linux_create_join_ns": $(jnum "${ttc[linux]:-}"),
+    "qemu_pingpong_ns": $(jnum "${tpp[qemu]:-}"), "qemu_create_join_ns": $(jnum "${ttc[qemu]:-}"),
+    "linux_pingpong_ratio": $(tpp_ratio "${tpp[linux]}"), "linux_create_join_ratio": $(ttc_ratio "${ttc[linux]}") },
   "report": "$md"
 }
 EOF
