@@ -20,7 +20,7 @@
 
 #include "netdev.h"
 
-#define TX_RETRIES 20 /* waits of 1 ms for tx room before dropping */
+#define TX_RETRIES 20 /* idle waits of 1 ms for tx room before dropping */
 
 /* Gives the device's frames to the platform, retrying briefly while
  * its queue is full; returns how many it took (the rest are dropped). */
@@ -36,7 +36,10 @@ static unsigned send_frames(struct netdev *d, const struct keel_frame *f, unsign
 		if (r == 0) {
 			if (++tries > TX_RETRIES)
 				break;
-			time_wait(time_now() + 1000000, KEEL_EV_NET);
+			/* The machine idles, no other thread runs: this may be
+			 * deep inside lwIP (an output from a callback), which
+			 * another thread must not enter meanwhile. */
+			time_idle(time_now() + 1000000, 0);
 			continue;
 		}
 		sent += (unsigned)r;
@@ -57,14 +60,10 @@ void netdev_flush(struct netif *nif)
 
 	if (!n)
 		return;
-	/* send_frames may wait and let other threads call lwIP: they find
-	 * an empty queue and send at once. */
 	memcpy(held, d->txp, n * sizeof held[0]);
 	memcpy(f, d->txf, n * sizeof f[0]);
 	d->ntx = 0;
-	d->batching = 0;
 	send_frames(d, f, n);
-	d->batching = 1;
 	for (i = 0; i < n; i++)
 		pbuf_free(held[i]);
 }
