@@ -41,7 +41,7 @@ static int wait_ready(pass_fn pass, void *arg, uint64_t deadline)
 	uint64_t until;
 	int n;
 
-	/* (no deadline: no clock read, which some bases pay a host call for) */
+	/* (no deadline: no clock read; on some bases a read is dear) */
 	if (deadline != UINT64_MAX && time_now() >= deadline)
 		return pass(arg, NULL); /* a zero timeout: no waiting */
 	for (;;) {

@@ -107,7 +107,7 @@ static void switch_to(struct thread *t)
 /* Wakes what the clock and the events allow (due kernel timers first);
  * returns a ready thread (the one after the current in order, so all
  * get a turn), or NULL. The clock is read only when a deadline is
- * armed: on some bases a read is a host call, and a switch between
+ * armed: on some bases a read is dear, and a switch between
  * threads that wait for each other needs none. */
 static struct thread *pick(unsigned events)
 {
