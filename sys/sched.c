@@ -96,7 +96,11 @@ static void switch_to(struct thread *t)
 		t->state = T_RUNNING;
 		return;
 	}
-	if (t->tls != prev->tls && t->tls)
+	/* A kernel thread has no thread pointer of its own: it keeps the
+	 * one loaded, so switching back to its owner costs no reload. */
+	if (t->kernel)
+		t->tls = prev->tls;
+	else if (t->tls != prev->tls && t->tls)
 		keel_platform->set_tls(t->tls);
 	t->state = T_RUNNING;
 	sched_current = t;
@@ -262,6 +266,7 @@ int sched_spawn_kernel(int (*fn)(void *), void *arg, void *stack, struct thread 
 	int tid = sched_spawn(fn, arg, stack, NULL, out);
 
 	if (tid >= 0) {
+		(*out)->kernel = 1;
 		live--;
 		nkernel++;
 	}

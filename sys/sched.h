@@ -29,6 +29,7 @@ struct thread {
 	const int *futex;  /* the word waited on, or NULL */
 	uint32_t bitset;
 	int woken;         /* set by sched_wake */
+	int kernel;        /* keel's own thread (sched_spawn_kernel) */
 	/* a new thread's start */
 	int (*fn)(void *);
 	void *arg;
