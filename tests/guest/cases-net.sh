@@ -297,3 +297,16 @@ case_sock_lwip_backlog() {
 	expect_ok
 	expect_out_has "backlog: 2 of 4 connections queued, the other 2 came in later"
 }
+
+# Resets both ways (tests/tools/tcp-reset): the peer's RST is POLLERR,
+# POLLHUP and ECONNRESET once; closing with unread data sends one.
+guest sock-lwip-reset all
+case_sock_lwip_reset() {
+	net_skip && return
+	limit=40
+	run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" reset "$(image_path sock-lwip)" \
+		reset 7
+	expect_ok
+	expect_out_has "reset: ECONNRESET seen, and a close with unread data reset"
+	expect_err_has "tcp-reset: the guest reset the connection"
+}

@@ -26,6 +26,10 @@
  *       nothing for 1.5 s, then finds exactly 2 connections queued
  *       (lwIP dropped the other SYNs, as Linux does); the other 2 get
  *       in on their SYN's next try once there is room.
+ *   sock-lwip reset PORT
+ *       against tests/tools/tcp-reset: a connection the peer resets
+ *       polls POLLERR|POLLHUP, recv says ECONNRESET once, then 0; a
+ *       connection closed with unread data is reset (the peer checks).
  *   sock-lwip dns NAMESERVER
  *       keel-run --dns=NAMESERVER wrote /etc/resolv.conf and /etc/hosts
  *       at boot: getaddrinfo finds localhost in the one and asks the
@@ -502,6 +506,38 @@ static int backlog(int port)
 	return done();
 }
 
+static int reset(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+	int l, s;
+	short ev;
+	char c;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(l >= 0);
+	CHECK(bind(l, (struct sockaddr *)&a, sizeof a) == 0);
+	CHECK(listen(l, 2) == 0);
+	printf("listening on 0.0.0.0 %d\n", port);
+	fflush(stdout);
+	s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	CHECK_EQ(recv(s, &c, 1, 0), 1);
+	ev = wait_fd(s, POLLIN, 5000);
+	CHECK((ev & (POLLERR | POLLHUP)) == (POLLERR | POLLHUP));
+	CHECK_ERR(recv(s, &c, 1, 0), ECONNRESET);
+	CHECK_EQ(recv(s, &c, 1, 0), 0);
+	CHECK(close(s) == 0);
+	s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	CHECK(wait_fd(s, POLLIN, 5000) & POLLIN);
+	usleep(200000); /* both bytes are here */
+	CHECK_EQ(recv(s, &c, 1, 0), 1);
+	CHECK(close(s) == 0); /* one byte unread: RST */
+	usleep(500000);
+	printf("reset: ECONNRESET seen, and a close with unread data reset\n");
+	return done();
+}
+
 static void expect_addr(const char *name, const char *want)
 {
 	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai = NULL;
@@ -548,13 +584,15 @@ int main(int argc, char **argv)
 		return pollserve(atoi(argv[2]));
 	if (!strcmp(argv[1], "backlog") && argc == 3)
 		return backlog(atoi(argv[2]));
+	if (!strcmp(argv[1], "reset") && argc == 3)
+		return reset(atoi(argv[2]));
 	if (!strcmp(argv[1], "dns") && argc == 3)
 		return dns(argv[2]);
 	if (!strcmp(argv[1], "exhaust") && argc == 4)
 		return exhaust(argv[2], atoi(argv[3]));
 	fprintf(stderr,
 		"usage: sock-lwip local | client ADDR PORT | pollserve PORT | backlog PORT |\n"
-		"       dns NAMESERVER |\n"
+		"       reset PORT | dns NAMESERVER |\n"
 		"       exhaust ADDR PORT\n");
 	return 2;
 }

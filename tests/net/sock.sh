@@ -15,6 +15,8 @@
 #           a datagram "bye", and must have served without a fault
 #   backlog once IMAGE listens on port 7, 4 clients connect to it one
 #           after another and hold their connections for 8 s
+#   reset   once IMAGE listens on port 7, TOOLS/tcp-reset resets a
+#           connection to it and expects IMAGE to reset another
 #   dhcp    TOOLS/dhcp-answer leases 10.77.0.50/24 on the tap, then as
 #           echo with the guest at that address (KEEL_RUN_OPTS= empty:
 #           no --ip, so the guest asks DHCP)
@@ -65,6 +67,14 @@ ip netns exec "$ns" "$keel_run" --target="$target" --net=tap:"$tap" --timeout=40
 	${KEEL_RUN_OPTS---ip=10.77.0.2/24 --gw=10.77.0.1} "$image" "$@" </dev/null >"$gout" &
 guest=$!
 ok=1
+if [[ $mode == reset ]]; then
+	for _ in $(seq 1 400); do
+		grep -q '^listening on' "$gout" && break
+		kill -0 "$guest" 2>/dev/null || break
+		sleep 0.1
+	done
+	ip netns exec "$ns" "$tools/tcp-reset" 10.77.0.2 7 >&2 || ok=0
+fi
 if [[ $mode == backlog ]]; then
 	for _ in $(seq 1 400); do
 		grep -q '^listening on' "$gout" && break
