@@ -4,7 +4,7 @@
 # network namespace of its own, with the same wrk settings; reported as
 # ratios (httpd requests/s ÷ nginx requests/s).
 #
-#   bench/httpd.sh [--quick] [--label=NAME] [--rounds=N]
+#   bench/httpd.sh [--quick] [--label=NAME] [--rounds=N] [--seconds=S] [--no-mem-search]
 #                  [--keel-host=COMMAND] [--keel-tap=COMMAND]
 #
 # Servers (each one skipped, saying why, when it cannot run here):
@@ -13,16 +13,21 @@
 #   host       apps/httpd built for the host (musl-gcc -static -O2, else
 #              gcc -O2) as a plain Linux process, behind a veth pair too
 #   keel-host  COMMAND (default: keel-run --target=linux --net=host
-#              --initrd=@ROOT@ build/apps/httpd -q -p @PORT@ -r /initrd),
-#              behind a veth pair: keel's Linux base on the host's stack
+#              --mem=@MEM@ --initrd=@ROOT@ build/apps/httpd -q -p @PORT@
+#              -r /initrd), behind a veth pair: keel's Linux base on the
+#              host's stack
 #   keel-tap   COMMAND (default: keel-run --target=kvm --net=tap:ktap0
-#              --ip=10.77.0.2/24 --initrd=@ROOT@ build/apps/httpd -q
-#              -p @PORT@ -r /initrd), in a namespace whose tap ktap0 is
-#              10.77.0.1/24; wrk runs in that namespace against 10.77.0.2:
-#              keel on KVM with lwIP
-# In a COMMAND, @ROOT@ is the document root (a host directory) and @PORT@
-# the port (8080); the words are split on blanks. The defaults are skipped
-# while keel-run lacks --net=host (or --ip=) in its --help.
+#              --ip=10.77.0.2/24 --mem=@MEM@ --initrd=@ROOT@
+#              build/apps/httpd -q -p @PORT@ -r /initrd), in a namespace
+#              whose tap ktap0 is 10.77.0.1/24; wrk runs in that namespace
+#              against 10.77.0.2: keel on KVM with lwIP
+# In a COMMAND, @ROOT@ is the document root (a host directory), @PORT@
+# the port (8080) and @MEM@ the memory budget (64M); the words are split
+# on blanks. The defaults are skipped while keel-run lacks --net=host (or
+# --ip=) in its --help. For a keel server whose COMMAND has @MEM@, a full
+# run then also finds the smallest budget (of 32M 16M 12M 8M 6M 5M 4M 3M
+# 2M, going down until one fails) at which it serves a 3 s wrk run
+# without an error.
 #
 # wrk runs in a client namespace of its own (keel-tap: in the server's):
 # 2 threads, 64 connections, 15 s per round (--quick: 3 s, 1 round),
@@ -50,15 +55,20 @@ threads=2
 conns=64
 port=8080
 workers=${NGINX_WORKERS:-1}
-keel_host_cmd="$B/bin/keel-run --target=linux --net=host --initrd=@ROOT@ $B/apps/httpd -q -p @PORT@ -r /initrd"
-keel_tap_cmd="$B/bin/keel-run --target=kvm --net=tap:ktap0 --ip=10.77.0.2/24 --initrd=@ROOT@ $B/apps/httpd -q -p @PORT@ -r /initrd"
+keel_host_cmd="$B/bin/keel-run --target=linux --net=host --mem=@MEM@ --initrd=@ROOT@ $B/apps/httpd -q -p @PORT@ -r /initrd"
+keel_tap_cmd="$B/bin/keel-run --target=kvm --net=tap:ktap0 --ip=10.77.0.2/24 --mem=@MEM@ --initrd=@ROOT@ $B/apps/httpd -q -p @PORT@ -r /initrd"
+mem=64M
+mem_search=1
+mem_candidates=(32M 16M 12M 8M 6M 5M 4M 3M 2M)
 keel_host_given= keel_tap_given=
 
 for a in "$@"; do
 	case $a in
-	--quick) quick=1 duration=3 rounds=1 ;;
+	--quick) quick=1 duration=3 rounds=1 mem_search=0 ;;
+	--no-mem-search) mem_search=0 ;;
 	--label=*) label=${a#*=} ;;
 	--rounds=*) rounds=${a#*=} ;;
+	--seconds=*) duration=${a#*=} ;;
 	--keel-host=*) keel_host_cmd=${a#*=} keel_host_given=1 ;;
 	--keel-tap=*) keel_tap_cmd=${a#*=} keel_tap_given=1 ;;
 	-h | --help)
@@ -70,6 +80,7 @@ for a in "$@"; do
 	esac
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench/httpd.sh: bad --rounds '$rounds'" >&2; exit 2; }
+[[ $duration =~ ^[1-9][0-9]*$ ]] || { echo "bench/httpd.sh: bad --seconds '$duration'" >&2; exit 2; }
 
 say() { echo "bench: httpd: $*"; }
 missing=()
@@ -80,6 +91,8 @@ if ((${#missing[@]})); then
 	exit 0
 fi
 
+loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
+mem_measured=$mem
 W=$(mktemp -d "${TMPDIR:-/tmp}/keel-bench-httpd.XXXXXX")
 chmod 755 "$W" # nginx's worker runs as nobody
 namespaces=() pids=()
@@ -147,7 +160,7 @@ server_ns() {
 
 # ---- the servers -----------------------------------------------------------
 names=() urls=() clientns=() whats=() skipped=()
-declare -A why
+declare -A why spid sns_of cmd_of
 
 # start NAME WHAT CLIENT-NS URL-HOST SERVER-NS COMMAND...
 start() {
@@ -156,6 +169,7 @@ start() {
 	url="http://$host:$port/$file"
 	ip netns exec "$sn" "$@" >"$W/$name.out" 2>"$W/$name.err" </dev/null &
 	pids+=($!)
+	spid[$name]=$!
 	until code=$(ip netns exec "$cn" curl -s -o "$W/$name.body" -w '%{http_code}' --max-time 1 "$url" 2>/dev/null) &&
 		[[ $code == 200 ]]; do
 		if ! kill -0 "${pids[-1]}" 2>/dev/null; then
@@ -176,6 +190,7 @@ start() {
 		return
 	fi
 	names+=("$name") urls+=("$url") clientns+=("$cn") whats+=("$what")
+	sns_of[$name]=$sn
 }
 
 cmd_words() { # COMMAND-STRING: the words, placeholders filled, in cmd
@@ -183,6 +198,7 @@ cmd_words() { # COMMAND-STRING: the words, placeholders filled, in cmd
 	cmd=()
 	for w in $1; do
 		w=${w//@ROOT@/$root}
+		w=${w//@MEM@/$mem}
 		cmd+=("${w//@PORT@/$port}")
 	done
 }
@@ -230,6 +246,7 @@ if [[ -z $keel_host_given && $keel_help != *--net=host* ]]; then
 	skipped+=(keel-host)
 else
 	cmd_words "$keel_host_cmd"
+	cmd_of[keel-host]=$keel_host_cmd
 	server_ns 3 veth
 	start keel-host "\`$keel_host_cmd\`, over a veth pair" "$cns" 10.78.3.2 "$sns" "${cmd[@]}"
 fi
@@ -242,6 +259,7 @@ elif [[ ! -c /dev/net/tun ]]; then
 	skipped+=(keel-tap)
 else
 	cmd_words "$keel_tap_cmd"
+	cmd_of[keel-tap]=$keel_tap_cmd
 	server_ns 4 tap
 	start keel-tap "\`$keel_tap_cmd\`, wrk over the tap" "$sns" 10.77.0.2 "$sns" "${cmd[@]}"
 fi
@@ -295,6 +313,51 @@ for ((i = 0; i < ${#names[@]}; i++)); do
 	all[$n]=$(cut -d' ' -f1 "$W/$n.runs" | awk '{ printf "%s%.0f", (NR > 1 ? ", " : ""), $1 }')
 done
 
+# ---- the smallest --mem of each keel server ----------------------------------
+# One server at a time in its namespace: the measured one stops, each
+# budget gets a fresh start, a byte-for-byte check and a 3 s wrk run.
+declare -A minmem
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null || true
+	for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+if ((mem_search)); then
+	for ((i = 0; i < ${#names[@]}; i++)); do
+		n=${names[i]}
+		[[ ${cmd_of[$n]:-} == *@MEM@* ]] || continue
+		stop_pid "${spid[$n]}"
+		tried=()
+		for m in "${mem_candidates[@]}"; do
+			mem=$m
+			cmd_words "${cmd_of[$n]}"
+			tried+=("$m")
+			ip netns exec "${sns_of[$n]}" "${cmd[@]}" >"$W/mem.out" 2>"$W/mem.err" </dev/null &
+			p=$!
+			pids+=("$p")
+			ok=0
+			for _ in $(seq 40); do
+				if ip netns exec "${clientns[i]}" curl -s -o "$W/mem.body" --max-time 1 "${urls[i]}" 2>/dev/null &&
+					cmp -s "$W/mem.body" "$root/$file"; then
+					ok=1
+					break
+				fi
+				kill -0 "$p" 2>/dev/null || break
+				sleep 0.5
+			done
+			if ((ok)); then
+				read -r r _ _ e <<<"$(wrk_run "$i" 3)"
+				awk -v r="$r" 'BEGIN { exit !(r > 0) }' && ((e == 0)) || ok=0
+			fi
+			stop_pid "$p"
+			((ok)) || break
+			minmem[$n]=$m
+		done
+		say "$n: smallest --mem serving without errors: ${minmem[$n]:-above ${mem_candidates[0]}} (tried ${tried[*]})"
+	done
+fi
+
 # ---- report ------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 verdict() { awk -v r="$1" -v g="$2" 'BEGIN { if (r >= g) printf "met"; else printf "missed (%.2fx the goal)", r / g }'; }
@@ -316,8 +379,8 @@ table=$(
 	echo "| benchmark | keel | anchor | ratio | goal | result |"
 	echo "| --- | ---: | ---: | ---: | ---: | --- |"
 	row host "web server as a host process: apps/httpd ($host_build), requests/s (median; ratio = httpd ÷ nginx)" ""
-	row keel-host "web server on keel: \`keel-run --target=linux --net=host\`, requests/s (median)" ""
-	row keel-tap "web server on keel: \`keel-run --target=kvm --net=tap\` (lwIP), requests/s (median)" 1.0
+	row keel-host "web server on keel \`--target=linux --net=host\`: \`keel-run\`, requests/s (median)" ""
+	row keel-tap "web server on keel \`--target=kvm --net=tap\` (lwIP): \`keel-run\`, requests/s (median)" 1.0
 )
 details=$(
 	echo "| server | requests/s, each round | median | latency p50 | latency p99 | errors |"
@@ -341,6 +404,15 @@ echo
 echo "$details"
 echo
 
+memlines=
+for n in keel-host keel-tap; do
+	[[ -n ${rps[$n]:-} && ${cmd_of[$n]:-} == *@MEM@* ]] && ((mem_search)) || continue
+	if [[ -n ${minmem[$n]:-} ]]; then
+		memlines+=$'\n'"- $n: the smallest \`--mem\` that served a 3 s wrk run without an error: ${minmem[$n]} (measured above at $mem_measured; tried ${mem_candidates[*]}, going down until one failed)"
+	else
+		memlines+=$'\n'"- $n: no \`--mem\` below $mem_measured served a 3 s wrk run without an error (${mem_candidates[0]} failed)"
+	fi
+done
 date=$(date -u +%Y-%m-%d)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -z $(git status --porcelain --untracked-files=no 2>/dev/null) ]] || commit="$commit (with uncommitted changes in the tree)"
@@ -364,6 +436,7 @@ for the method.
 - wrk: $threads threads, $conns connections, ${duration} s a round, $rounds round(s) per server,
   interleaved, after a 1 s warm-up of each; the median round is reported
 - build/apps/httpd (the keel image): $img_size bytes, $img_stripped stripped
+- load average when the run began: $loadavg (the machine is shared)$memlines
 
 $table
 
@@ -376,6 +449,7 @@ jnum() { [[ -n ${1:-} ]] && echo "$1" || echo null; }
 	echo "  \"label\": \"$label\", \"date\": \"$date\", \"commit\": $(jq_str "$commit"), \"quick\": $( ((quick)) && echo true || echo false),"
 	echo "  \"file_bytes\": $size, \"wrk\": { \"threads\": $threads, \"connections\": $conns, \"seconds\": $duration, \"rounds\": $rounds },"
 	echo "  \"image_bytes\": $(jnum "${img_size/none/}"), \"image_stripped_bytes\": $(jnum "${img_stripped/none/}"),"
+	echo "  \"load_average\": \"$loadavg\", \"mem_measured\": \"$mem_measured\", \"smallest_mem\": { \"keel-host\": $(jq_str "${minmem[keel-host]:-}"), \"keel-tap\": $(jq_str "${minmem[keel-tap]:-}") },"
 	echo "  \"servers\": {"
 	sep=
 	for n in nginx host keel-host keel-tap; do
