@@ -13,8 +13,10 @@
  * order. After a response that ends the connection it shuts down its
  * side and reads until the client closes ("lingering close", so that the
  * client sees the response and not a reset), for at most LINGER_MS.
- * Every connection has a deadline, renewed by progress, on one of two
- * lists ordered by it (all deadlines on a list are now + the same delay).
+ * Every connection has a deadline, renewed by progress, on one of three
+ * lists ordered by it (all deadlines on a list are now + the same delay):
+ * idle, lingering, and waiting to retry a send the network stack had no
+ * memory for (ENOBUFS from lwIP).
  * Over the connection limit, a few more connections are accepted only
  * to be told 503; beyond those, accepting pauses until one closes.
  */
@@ -45,11 +47,14 @@
 #define ACCEPT_BATCH 64
 #define REQUESTS_PER_TURN 32 /* pipelined requests answered before others get a turn */
 #define PAUSE_MS 100	     /* accepting pauses this long when out of fds */
+#define RETRY_MS 20	     /* a send the stack had no memory for is tried again after this */
 #define EVENTS_MAX 256
 
 enum {
 	LIST_IDLE,
-	LIST_LINGER
+	LIST_LINGER,
+	LIST_RETRY,
+	NLISTS
 };
 
 struct conn {
@@ -57,11 +62,12 @@ struct conn {
 	struct conn *prev, *next;
 	int list;
 	long long deadline;
-	int busy;      /* a response is being sent */
-	int keep;      /* another request may follow this response */
-	int refused;   /* accepted over the limit: a 503, then closed */
-	int eof;       /* the client closed its side */
-	int lingering; /* our side is shut down; reading until the client closes */
+	int busy;	       /* a response is being sent */
+	int keep;	       /* another request may follow this response */
+	int refused;	       /* accepted over the limit: a 503, then closed */
+	int eof;	       /* the client closed its side */
+	int lingering;	       /* our side is shut down; reading until the client closes */
+	long long short_since; /* when sends began failing for want of memory, or 0 */
 	size_t in_len;
 	long long in_skip; /* request body bytes still to drop */
 	size_t out_off, out_len;
@@ -82,7 +88,7 @@ struct deadlines {
 
 static const struct httpd_options *opt;
 static struct ev_item listener = { .fd = -1, .slot = -1 };
-static struct deadlines lists[2];
+static struct deadlines lists[NLISTS];
 static int nconns, serving; /* all connections; those not refused with 503 */
 static long long now;
 static long long accept_resume; /* when accepting resumes after running out of fds, or 0 */
@@ -596,6 +602,22 @@ static void conn_run(struct conn *c)
 				set_interest(c, EV_OUT);
 				return;
 			}
+			if ((r == -ENOBUFS || r == -ENOMEM) &&
+			    (!c->short_since || now - c->short_since < opt->idle_ms)) {
+				/*
+				 * The stack is short of memory (lwIP says so; Linux
+				 * never does for TCP). Waiting for "writable" could
+				 * spin, so try again a little later, for at most the
+				 * idle timeout.
+				 */
+				if (!c->short_since)
+					c->short_since = now;
+				set_interest(c, 0);
+				list_unlink(c);
+				list_append(c, LIST_RETRY);
+				return;
+			}
+			c->short_since = 0;
 			if (r < 0)
 				goto close;
 			if (finish_response(c))
@@ -658,6 +680,12 @@ close:
 /* A deadline passed: a half-received request gets 408, anything else ends. */
 static void conn_expire(struct conn *c)
 {
+	if (c->list == LIST_RETRY) {
+		list_unlink(c);
+		list_append(c, LIST_IDLE);
+		conn_run(c);
+		return;
+	}
 	if (!c->lingering && !c->busy && (c->in_len || c->in_skip)) {
 		c->keep = 0;
 		error_response(c, 408, 0, NULL, 1);
@@ -788,7 +816,7 @@ static void close_all(void)
 {
 	int l;
 
-	for (l = 0; l < 2; l++)
+	for (l = 0; l < NLISTS; l++)
 		while (lists[l].head)
 			conn_close(lists[l].head);
 }
@@ -811,6 +839,7 @@ int httpd_serve(const struct httpd_options *o)
 	cache_init(o->cache_bytes);
 	lists[LIST_IDLE].delay_ms = o->idle_ms;
 	lists[LIST_LINGER].delay_ms = o->idle_ms < LINGER_MS ? o->idle_ms : LINGER_MS;
+	lists[LIST_RETRY].delay_ms = RETRY_MS;
 	/* every connection, the listener, and room for the 503 ones */
 	if (ev_init(o->max_conns + o->max_conns / 8 + 8, o->force_poll) < 0) {
 		fprintf(stderr, "httpd: out of memory\n");
@@ -828,7 +857,7 @@ int httpd_serve(const struct httpd_options *o)
 		int l;
 
 		now = mono_ms();
-		for (l = 0; l < 2; l++) {
+		for (l = 0; l < NLISTS; l++) {
 			while (lists[l].head && lists[l].head->deadline <= now)
 				conn_expire(lists[l].head);
 			if (lists[l].head && lists[l].head->deadline - now < wait)
