@@ -13,7 +13,8 @@
  * triggered ones leave until their next wake, one-shot ones are
  * disabled until EPOLL_CTL_MOD. An item whose file registered nowhere
  * (the console reading ahead answers "ready" without a queue) is polled
- * again at every wait. An epoll instance is itself pollable, so
+ * again at every wait (so an edge-triggered console item is reported
+ * again while input it announced lies unread). An epoll instance is itself pollable, so
  * instances nest (5 deep at most, no cycles: ELOOP). The last close of
  * a file takes it out of every instance (fd.c calls epoll_forget).
  */

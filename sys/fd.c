@@ -364,6 +364,22 @@ SYSCALL_DEFINE3(writev, int, fd, const struct iovec *, iov, int, n)
 		return r;
 	if (f->ops->writev && writable(f))
 		return wrote(f->ops->writev(f, iov, n));
+	if (n > 1 && f->ops->poll) {
+		/* Up to PIPE_BUF bytes in pieces go as one write, as POSIX
+		 * has it: atomic into a pipe, one send on a socket. */
+		char buf[PIPE_BUF];
+		size_t total = 0;
+
+		for (i = 0; i < n && total <= sizeof buf; i++)
+			total += iov[i].iov_len;
+		if (total <= sizeof buf) {
+			for (total = 0, i = 0; i < n; i++) {
+				memcpy(buf + total, iov[i].iov_base, iov[i].iov_len);
+				total += iov[i].iov_len;
+			}
+			return file_write(f, buf, total);
+		}
+	}
 	for (i = 0; i < n; i++) {
 		if (!iov[i].iov_len)
 			continue;

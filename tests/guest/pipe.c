@@ -358,6 +358,50 @@ static void atomic_records(void)
 	close(p[1]);
 }
 
+/* writev of PIPE_BUF bytes in two pieces is one atomic write: it waits
+ * for room for all of it, and a write made meanwhile by another thread
+ * comes before it, not between its pieces. */
+static void *writev_record(void *arg)
+{
+	static char a[PIPE_BUF / 2], b[PIPE_BUF / 2];
+	struct iovec iov[2] = { { a, sizeof a }, { b, sizeof b } };
+
+	memset(a, 'A', sizeof a);
+	memset(b, 'A', sizeof b);
+	return (void *)(long)writev(*(int *)arg, iov, 2);
+}
+
+static void atomic_writev(void)
+{
+	static char buf[PIPE_BUF], pre[1000], bs[100];
+	pthread_t t;
+	void *r;
+	size_t got = 0;
+	int p[2], i;
+
+	CHECK(pipe(p) == 0);
+	CHECK_EQ(fcntl(p[1], F_SETPIPE_SZ, PIPE_BUF), PIPE_BUF);
+	memset(pre, 'P', sizeof pre);
+	memset(bs, 'B', sizeof bs);
+	CHECK_EQ(write(p[1], pre, sizeof pre), (long)sizeof pre);
+	CHECK(pthread_create(&t, NULL, writev_record, &p[1]) == 0);
+	sleep_ms(20); /* the writev waits: 3096 bytes of room, 4096 wanted */
+	CHECK_EQ(write(p[1], bs, sizeof bs), (long)sizeof bs);
+	CHECK_EQ(read(p[0], buf, sizeof pre), (long)sizeof pre);
+	while (got < sizeof bs + PIPE_BUF) {
+		ssize_t n = read(p[0], buf, sizeof buf);
+
+		CHECK(n > 0);
+		for (i = 0; i < n; i++)
+			CHECK_EQ(buf[i], got + i < sizeof bs ? 'B' : 'A');
+		got += (size_t)n;
+	}
+	CHECK(pthread_join(t, &r) == 0);
+	CHECK_EQ((long)r, PIPE_BUF);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* A reader blocked on an empty pipe wakes with end of file when another
  * thread closes the last write end (a dup keeps it open until then). */
 static void *closer(void *arg)
@@ -436,6 +480,7 @@ int main(int argc, char **argv)
 	stream_between_threads();
 	big_write();
 	atomic_records();
+	atomic_writev();
 	eof_wakes_reader();
 	epipe_wakes_writer();
 	churn();
