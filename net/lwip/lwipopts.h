@@ -77,7 +77,13 @@ extern unsigned char *keel_lwip_heap;
 #define IP_FRAG 1
 #define LWIP_NETIF_STATUS_CALLBACK 0
 #define LWIP_NETIF_LINK_CALLBACK 0
-#define LWIP_SINGLE_NETIF 1
+/* A loopback interface (127.0.0.1/8), and packets to the device's own
+ * address looped back too: both queued (64 pbufs at most) and handed
+ * to lwIP by netif_poll_all() in each round (net.c). */
+#define LWIP_SINGLE_NETIF 0
+#define LWIP_HAVE_LOOPIF 1
+#define LWIP_NETIF_LOOPBACK 1
+#define LWIP_LOOPBACK_MAX_PBUFS 64
 
 /* Counters for the guests and tests (lwip_stats); no printing code. */
 #define LWIP_STATS 1

@@ -131,6 +131,33 @@ int keel_net_start(const char *ip_cidr, const char *gw)
 	return lwip_up(&ip, &mask, &gwaddr);
 }
 
+/* Whether packets wait on a loopback queue (127.0.0.1, or the
+ * device's own address). */
+static int loop_pending(void)
+{
+	struct netif *n;
+
+	NETIF_FOREACH(n)
+	{
+		if (n->loop_first)
+			return 1;
+	}
+	return 0;
+}
+
+/* Frames from the device and looped packets into lwIP; how many (at
+ * least 1 when any were looped), or -errno. */
+static long take_input(void)
+{
+	long n = netdev_rx(&nif);
+
+	if (loop_pending()) {
+		netif_poll_all();
+		n = n < 0 ? 1 : n + 1;
+	}
+	return n;
+}
+
 /* One round: a batch of frames in, due timers, what lwIP queued out in
  * one batch. Returns the frames received, or -errno. */
 static long lwip_round(void)
@@ -138,7 +165,7 @@ static long lwip_round(void)
 	long n;
 
 	dev.batching = 1;
-	n = netdev_rx(&nif);
+	n = take_input();
 	sys_check_timeouts();
 	netdev_flush(&nif);
 	dev.batching = 0;
@@ -189,7 +216,7 @@ static int net_main(void *arg)
 		long n;
 
 		dev.batching = 1;
-		n = netdev_rx(&nif);
+		n = take_input();
 		sys_check_timeouts();
 		if (n > 0)
 			sched_yield_now();
@@ -237,7 +264,7 @@ void lwip_leave_later(void)
 	/* batching stays on: the frames wait in the device's queue (sent
 	 * at once when it fills) for the network thread's next round */
 	if (net_thread->state == T_BLOCKED &&
-	    (dev.ntx || next_timer(time_now(), UINT64_MAX) < net_thread_until))
+	    (dev.ntx || loop_pending() || next_timer(time_now(), UINT64_MAX) < net_thread_until))
 		sched_wake(net_thread);
 }
 
@@ -245,8 +272,9 @@ void lwip_leave(void)
 {
 	netdev_flush(&nif);
 	dev.batching = 0;
-	/* A call may have armed a timer sooner than the thread's wake-up. */
+	/* A call may have armed a timer sooner than the thread's wake-up,
+	 * or looped a packet back. */
 	if (net_thread && net_thread->state == T_BLOCKED &&
-	    next_timer(time_now(), UINT64_MAX) < net_thread_until)
+	    (loop_pending() || next_timer(time_now(), UINT64_MAX) < net_thread_until))
 		sched_wake(net_thread);
 }

@@ -602,7 +602,7 @@ static int local_addr(const ip_addr_t *ip)
 	struct netif *nif = lwip_netif();
 
 	return ip_addr_isany(ip) || ip_addr_isbroadcast(ip, nif) || ip_addr_ismulticast(ip) ||
-	       ip4_addr_cmp(ip_2_ip4(ip), netif_ip4_addr(nif));
+	       ip_addr_isloopback(ip) || ip4_addr_cmp(ip_2_ip4(ip), netif_ip4_addr(nif));
 }
 
 static int lw_bind(struct file *f, const struct sockaddr *a, socklen_t len)

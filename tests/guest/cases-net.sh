@@ -173,13 +173,17 @@ case_sock_echo() {
 }
 
 # What a socket answers alone on lwIP: bind's errors, ephemeral ports,
-# names, options, calls before a connection, refused kinds of socket.
+# names, options, calls before a connection, refused kinds of socket;
+# and the image's sockets reaching each other through 127.0.0.1 and
+# through its own address.
 guest sock-lwip-local all
 case_sock_lwip_local() {
 	net_skip && return
 	limit=30
 	run_host tests/net/sock.sh "$KEEL_RUN" "$target" "$TB/tools" none "$(image_path sock-lwip)" local
 	expect_ok
+	expect_out_has "loopback: TCP and UDP to 127.0.0.1"
+	expect_out_has "loopback: TCP and UDP to 10.77.0.2"
 }
 
 # keel-run's network address options: one clear line and status 2.

@@ -8,7 +8,9 @@
  *       alone on the network: bind errors (EADDRINUSE, EADDRNOTAVAIL,
  *       EINVAL), port 0, getsockname, options, ENOTCONN before a
  *       connection, listen's EOPNOTSUPP on UDP, accept's EAGAIN on a
- *       non-blocking listener, refused families, types and protocols.
+ *       non-blocking listener, refused families, types and protocols;
+ *       and the image's own sockets through 127.0.0.1 and through its
+ *       own address (lwIP's loopback): TCP both ways, UDP.
  *   sock-lwip client ADDR PORT
  *       against an echo server (TCP and UDP) at ADDR:PORT, and nothing
  *       at PORT+1: ECONNREFUSED blocking and not, a non-blocking
@@ -569,11 +571,56 @@ static int dns(const char *server)
 	return done();
 }
 
+/* A TCP connection and a datagram from the image to itself at ip. */
+static void loop_to(const char *ip, int port)
+{
+	struct sockaddr_in a = addr_of(ip, port), from;
+	socklen_t len = sizeof from;
+	int l, c, s, u;
+	char buf[16];
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(l >= 0);
+	CHECK(bind(l, (struct sockaddr *)&a, sizeof a) == 0);
+	CHECK(listen(l, 1) == 0);
+	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK(c >= 0);
+	CHECK_ERR(connect(c, (struct sockaddr *)&a, sizeof a), EINPROGRESS);
+	CHECK(wait_fd(c, POLLOUT, 5000) == POLLOUT);
+	s = accept(l, (struct sockaddr *)&from, &len);
+	CHECK(s >= 0);
+	CHECK(from.sin_addr.s_addr == a.sin_addr.s_addr);
+	CHECK(fcntl(c, F_SETFL, 0) == 0);
+	CHECK_EQ(send(c, "ping", 4, 0), 4);
+	CHECK_EQ(recv(s, buf, 4, MSG_WAITALL), 4);
+	CHECK(!memcmp(buf, "ping", 4));
+	CHECK_EQ(send(s, "pong!", 5, 0), 5);
+	CHECK_EQ(recv(c, buf, 5, MSG_WAITALL), 5);
+	CHECK(!memcmp(buf, "pong!", 5));
+	CHECK(close(c) == 0);
+	CHECK_EQ(recv(s, buf, sizeof buf, 0), 0);
+	CHECK(close(s) == 0);
+	CHECK(close(l) == 0);
+
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK(u >= 0);
+	CHECK(bind(u, (struct sockaddr *)&a, sizeof a) == 0);
+	CHECK_EQ(sendto(u, "self", 4, 0, (struct sockaddr *)&a, sizeof a), 4);
+	len = sizeof from;
+	CHECK_EQ(recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&from, &len), 4);
+	CHECK(!memcmp(buf, "self", 4));
+	CHECK(from.sin_addr.s_addr == a.sin_addr.s_addr && from.sin_port == a.sin_port);
+	CHECK(close(u) == 0);
+	printf("loopback: TCP and UDP to %s\n", ip);
+}
+
 int main(int argc, char **argv)
 {
 	CHECK(argc >= 2);
 	if (!strcmp(argv[1], "local")) {
 		local_checks(7);
+		loop_to("127.0.0.1", 7100);
+		loop_to("10.77.0.2", 7101);
 		return done();
 	}
 	if (!strcmp(argv[1], "client") && argc == 4) {
