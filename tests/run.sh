@@ -494,12 +494,6 @@ web_skip=
 web_suite linux-host --root-snapshot -- "$KEEL_RUN" --target=linux --net=host --initrd=@ROOT@ \
 	"$B/apps/httpd" -a 127.0.0.1 -p 0 -r "$WEB_INITRD" -t 3
 "$KEEL_RUN" --help 2>&1 | grep -q -- '--ip=' || web_skip="skipped: keel-run has no --ip= yet"
-# Known failure (lwIP, not httpd): under 100 keep-alive connections, or
-# 8 concurrent 1 MiB downloads, sends fail with ENOBUFS and the guest
-# stops receiving altogether (not even pings) while lwIP's heap is full
-# of unsent data. Until that is fixed, this mode runs when asked for.
-[[ -n $web_skip || ${KEEL_WEB_KVM_TAP:-} == 1 ]] ||
-	web_skip="skipped: lwIP stalls under web/kvm-tap/concurrent-100 (known); KEEL_WEB_KVM_TAP=1 runs it"
 if [[ -z $web_skip ]]; then
 	if [[ $(id -u) != 0 ]] || ! command -v ip >/dev/null || [[ ! -c /dev/net/tun ]]; then
 		web_skip="skipped: the tap's namespace needs root, ip(8) and /dev/net/tun"

@@ -154,6 +154,22 @@ static void wake(struct lsock *ls)
 
 #define MEM_ROOM (4 * TCP_MSS + 1024)
 
+/* Sends may fill lwIP's heap up to three quarters: the rest stays for
+ * receiving, since the ACKs that free sent data need receive buffers
+ * (a heap full of unacknowledged data would never empty again). */
+#define SEND_LIMIT ((size_t)MEM_SIZE / 4 * 3)
+
+static size_t heap_used(void)
+{
+	return lwip_stats.mem.used;
+}
+
+/* How many bytes sends may still put into lwIP's heap now. */
+static size_t send_room(void)
+{
+	return heap_used() < SEND_LIMIT ? SEND_LIMIT - heap_used() : 0;
+}
+
 static struct lsock *mem_waiters;
 
 static void mem_wait_on(struct lsock *ls)
@@ -205,7 +221,7 @@ static int tw_reap(int keep)
 
 static void mem_check(void)
 {
-	while (mem_waiters && lwip_stats.mem.avail - lwip_stats.mem.used >= MEM_ROOM) {
+	while (mem_waiters && send_room() >= MEM_ROOM) {
 		struct lsock *ls = mem_waiters;
 
 		mem_waiters = ls->mem_next;
@@ -804,12 +820,21 @@ static ssize_t tcp_sendmsg(struct lsock *ls, const struct msghdr *m, int flags)
 		size_t len = m->msg_iov[i].iov_len, off = 0;
 
 		while (off < len) {
-			size_t room = tcp_sndbuf(pcb), n = len - off;
+			size_t room = tcp_sndbuf(pcb), n = len - off, heap = send_room();
 			u8_t fl = TCP_WRITE_FLAG_COPY;
 			err_t e;
 
 			if (tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN)
 				room = 0;
+			if (heap < MEM_ROOM && tw_reap(0))
+				heap = send_room();
+			if (heap < MEM_ROOM) {
+				mem = 1; /* the heap is for receiving now */
+				r = 1;
+				break;
+			}
+			if (room > heap - MEM_ROOM / 2)
+				room = heap - MEM_ROOM / 2;
 			if (!room) {
 				r = 1;
 				break;
