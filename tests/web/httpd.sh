@@ -168,7 +168,18 @@ want() {
 
 nserver=0
 # start_server [EXTRA-ARGS...]: sets spid, sport, slog, serr, or start_err.
+# A server that cannot have its device yet (a VM of the previous server
+# may still hold the tap for a moment while it is torn down) is started
+# again, for up to 5 s.
 start_server() {
+	local tries=0
+	while ! start_once "$@"; do
+		[[ $start_err == *"Resource busy"* ]] && ((tries++ < 10)) || return 1
+		sleep 0.5
+	done
+}
+
+start_once() {
 	local w cmd=() t=0
 	start_err=
 	for w in "${server[@]}"; do
@@ -465,7 +476,7 @@ case_pipelined() {
 }
 
 case_keep_alive() {
-	raw -t 1000 -- "GET /notes.txt HTTP/1.1\r\n${H}\r\n"
+	raw -t 2000 -- "GET /notes.txt HTTP/1.1\r\n${H}\r\n"
 	expect_raw 200
 	expect_open
 	[[ -z $(hdr Connection "$W/raw") ]] || note "Connection: $(hdr Connection "$W/raw") in an HTTP/1.1 keep-alive response"
@@ -476,7 +487,7 @@ case_http10() {
 	expect_raw 200 "1.0"
 	expect_closed "1.0"
 	[[ $(hdr Connection "$W/raw") == close ]] || note "1.0: Connection '$(hdr Connection "$W/raw")', expected close"
-	raw -t 1000 -- "GET /notes.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+	raw -t 2000 -- "GET /notes.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
 	expect_raw 200 "1.0 keep-alive"
 	expect_open
 	[[ $(hdr Connection "$W/raw") == keep-alive ]] || note "1.0 keep-alive: Connection '$(hdr Connection "$W/raw")'"
