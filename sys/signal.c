@@ -6,7 +6,10 @@
  * the handler returns, the thread's mask becomes the ucontext's
  * uc_sigmask (as sigreturn would make it) and the system call returns
  * to its caller. A handler may leave by longjmp/siglongjmp as usual.
- * Other changes a handler makes to the ucontext are not followed.
+ * Other changes a handler makes to the ucontext are not followed, but
+ * one that moves the pc elsewhere makes an interrupted call return
+ * -EINTR rather than restart: that is how musl's cancellation handler
+ * ends a blocked cancellation point (libc/src/thread/keel/syscall_cp.s).
  *
  * Default actions: SIGCHLD, SIGURG, SIGWINCH and SIGCONT are ignored,
  * and so are the stop signals (no job control: nothing could continue
@@ -283,8 +286,9 @@ static int on_altstack(const struct thread_signals *s, uintptr_t sp)
 	return s->ss_size && sp - (uintptr_t)s->ss_sp < s->ss_size;
 }
 
-static void run_handler(struct thread *t, int sig, const struct sig_info *in, long r, uintptr_t pc,
-			uintptr_t sp)
+/* Returns whether the handler moved the ucontext's pc. */
+static int run_handler(struct thread *t, int sig, const struct sig_info *in, long r, uintptr_t pc,
+		       uintptr_t sp)
 {
 	struct thread_signals *s = &t->sig;
 	struct ksigaction *ka = &actions[sig - 1];
@@ -331,6 +335,7 @@ static void run_handler(struct thread *t, int sig, const struct sig_info *in, lo
 	}
 	memcpy(&s->mask, &uc.uc_sigmask, sizeof s->mask);
 	s->mask &= ~NEVER_BLOCKED;
+	return uc.uc_mcontext.gregs[REG_RIP] != (long long)pc;
 }
 
 long signal_return(long r, uintptr_t pc, uintptr_t sp)
@@ -347,7 +352,8 @@ long signal_return(long r, uintptr_t pc, uintptr_t sp)
 			terminate(sig); /* the ignored ones were dropped */
 		if (r == -ERESTARTSYS && !(actions[sig - 1].flags & SA_RESTART))
 			r = -EINTR;
-		run_handler(t, sig, &in, r, pc, sp);
+		if (run_handler(t, sig, &in, r, pc, sp) && r == -ERESTARTSYS)
+			r = -EINTR;
 	}
 	if (t->sig.restore_saved) {
 		t->sig.mask = t->sig.saved;

@@ -529,6 +529,106 @@ static void io_waits(void)
 	close(p[1]);
 }
 
+/* pthread_cancel of threads blocked in cancellation points: musl sends
+ * SIGCANCEL, whose handler finds the thread inside a cancellation point
+ * and the blocked call ends; cleanup handlers run. */
+static volatile int cleanups;
+static int cancel_pipe[2];
+static sem_t cancel_sem;
+static pthread_mutex_t cancel_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cancel_cv = PTHREAD_COND_INITIALIZER;
+
+static void cleanup(void *arg)
+{
+	cleanups++;
+	if (arg)
+		pthread_mutex_unlock(arg);
+}
+
+static void *blocks_in(void *arg)
+{
+	const char *where = arg;
+	struct timespec d = { 10, 0 };
+	char c;
+
+	pthread_cleanup_push(cleanup, NULL);
+	if (!strcmp(where, "read"))
+		read(cancel_pipe[0], &c, 1);
+	else if (!strcmp(where, "sem"))
+		sem_wait(&cancel_sem);
+	else if (!strcmp(where, "sleep"))
+		nanosleep(&d, NULL);
+	else if (!strcmp(where, "poll"))
+		poll(&(struct pollfd){ cancel_pipe[0], POLLIN, 0 }, 1, -1);
+	pthread_cleanup_pop(0);
+	return arg; /* not cancelled */
+}
+
+static void *blocks_in_cond(void *arg)
+{
+	pthread_mutex_lock(&cancel_mu);
+	pthread_cleanup_push(cleanup, &cancel_mu);
+	for (;;)
+		pthread_cond_wait(&cancel_cv, &cancel_mu);
+	pthread_cleanup_pop(1);
+	return arg;
+}
+
+static volatile int may_go;
+
+static void *cancel_disabled(void *arg)
+{
+	struct timespec d = { 0, 5000000 };
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	while (!may_go)
+		nanosleep(&d, NULL); /* a cancellation point, but disabled */
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	pthread_testcancel();
+	return arg;
+}
+
+static void cancels(void)
+{
+	static const char *const where[] = { "read", "sem", "sleep", "poll" };
+	struct timespec soon = { 0, 30000000 };
+	void *ret;
+	pthread_t t;
+	unsigned i;
+
+	CHECK_EQ(pipe(cancel_pipe), 0);
+	CHECK_EQ(sem_init(&cancel_sem, 0, 0), 0);
+	for (i = 0; i < sizeof where / sizeof where[0]; i++) {
+		cleanups = 0;
+		CHECK_EQ(pthread_create(&t, NULL, blocks_in, (void *)where[i]), 0);
+		nanosleep(&soon, NULL);
+		CHECK_EQ(pthread_cancel(t), 0);
+		CHECK_EQ(pthread_join(t, &ret), 0);
+		CHECK(ret == PTHREAD_CANCELED);
+		CHECK_EQ(cleanups, 1);
+	}
+	cleanups = 0;
+	CHECK_EQ(pthread_create(&t, NULL, blocks_in_cond, NULL), 0);
+	nanosleep(&soon, NULL);
+	CHECK_EQ(pthread_cancel(t), 0);
+	CHECK_EQ(pthread_join(t, &ret), 0);
+	CHECK(ret == PTHREAD_CANCELED);
+	CHECK_EQ(cleanups, 1);
+	CHECK_EQ(pthread_mutex_trylock(&cancel_mu), 0); /* the cleanup unlocked it */
+	pthread_mutex_unlock(&cancel_mu);
+
+	/* Disabled, the cancel waits for the thread to enable it. */
+	CHECK_EQ(pthread_create(&t, NULL, cancel_disabled, NULL), 0);
+	nanosleep(&soon, NULL);
+	CHECK_EQ(pthread_cancel(t), 0);
+	nanosleep(&soon, NULL);
+	may_go = 1;
+	CHECK_EQ(pthread_join(t, &ret), 0);
+	CHECK(ret == PTHREAD_CANCELED);
+	close(cancel_pipe[0]);
+	close(cancel_pipe[1]);
+}
+
 static void die_of(const char *how)
 {
 	printf("dying of %s\n", how);
@@ -595,6 +695,7 @@ int main(int argc, char **argv)
 		altstacks();
 		waits();
 		io_waits();
+		cancels();
 		return done();
 	}
 	if (!strcmp(what, "proc")) {
