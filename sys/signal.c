@@ -110,7 +110,7 @@ struct thread *signal_find_thread(int tid)
 	struct thread *t;
 
 	for (t = sched_first(); t; t = t->next)
-		if (t->tid == tid && t->state != T_DEAD)
+		if (t->tid == tid && t->state != T_DEAD && !t->kernel)
 			return t;
 	return NULL;
 }
@@ -153,7 +153,7 @@ void signal_send_process(int sig, const struct sig_info *si)
 	int wanted = !(ignored & bit);
 
 	for (t = sched_first(); t && !wanted; t = t->next)
-		if (t->state != T_DEAD && ((t->sig.mask | t->sig.waiting) & bit))
+		if (t->state != T_DEAD && !t->kernel && ((t->sig.mask | t->sig.waiting) & bit))
 			wanted = 1;
 	if (!wanted)
 		return;
@@ -163,9 +163,10 @@ void signal_send_process(int sig, const struct sig_info *si)
 	}
 	signal_work = 1;
 	/* A thread that runs or is ready takes it at its next system call
-	 * return; otherwise wake one that can. */
+	 * return; otherwise wake one that can. keel's own threads (the
+	 * network's) make no system calls: never them. */
 	for (t = sched_first(); t; t = t->next) {
-		if (t->state == T_DEAD || !takes(t, bit))
+		if (t->state == T_DEAD || t->kernel || !takes(t, bit))
 			continue;
 		if (t->state != T_BLOCKED)
 			return;

@@ -10,7 +10,9 @@
  *       connection, listen's EOPNOTSUPP on UDP, accept's EAGAIN on a
  *       non-blocking listener, refused families, types and protocols;
  *       and the image's own sockets through 127.0.0.1 and through its
- *       own address (lwIP's loopback): TCP both ways, UDP.
+ *       own address (lwIP's loopback): TCP both ways, UDP;
+ *       a blocking accept that a timer's signal interrupts (EINTR)
+ *       while lwIP's own thread also waits.
  *   sock-lwip client ADDR PORT
  *       against an echo server (TCP and UDP) at ADDR:PORT, and nothing
  *       at PORT+1: ECONNREFUSED blocking and not, a non-blocking
@@ -49,7 +51,9 @@
 #include <netdb.h>
 #include <poll.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -60,6 +64,51 @@
 #include "check.h"
 
 /* What a socket answers without a peer. */
+static volatile int alarms;
+
+static void on_alarm(int sig)
+{
+	alarms++;
+}
+
+/* A signal to the process goes to the application's thread that can
+ * take it, blocked in accept (main blocks it), never to lwIP's thread,
+ * which started before that one and makes no system calls. */
+static void *accepter(void *arg)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+	sigset_t set;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	CHECK(s >= 0);
+	CHECK_EQ(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	CHECK_EQ(listen(s, 1), 0);
+	CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+	CHECK_ERR(accept(s, NULL, NULL), EINTR);
+	CHECK_EQ(alarms, 1);
+	close(s);
+	return arg;
+}
+
+static void interrupted_accept(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	sigset_t set;
+	pthread_t t;
+
+	CHECK_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	CHECK_EQ(pthread_create(&t, NULL, accepter, NULL), 0);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 static void local_checks(int port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
@@ -623,6 +672,7 @@ int main(int argc, char **argv)
 		local_checks(7);
 		loop_to("127.0.0.1", 7100);
 		loop_to("10.77.0.2", 7101);
+		interrupted_accept();
 		return done();
 	}
 	if (!strcmp(argv[1], "client") && argc == 4) {
