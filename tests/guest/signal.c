@@ -3,7 +3,7 @@
  * and sigqueue with their siginfo, masks (a blocked signal stays
  * pending and arrives when unblocked), SA_RESETHAND, SA_NODEFER,
  * SA_ONSTACK on an alternate stack, sigsuspend, sigtimedwait, waits
- * that a signal interrupts (sleeps, futexes, pipes, poll, select,
+ * that a signal interrupts (sleeps, futexes, pipes, poll, select, epoll,
  * ppoll with its mask), SIGPIPE, and the default actions.
  * argv[1]: "handlers" (everything that returns; prints ok: N checks),
  * or one default action to die of: "abort", "abort-handled", "term",
@@ -13,10 +13,12 @@
 #define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -495,6 +497,31 @@ static void io_waits(void)
 		CHECK_EQ(hits[SIGUSR1], 3);
 	}
 
+	/* epoll_wait, and epoll_pwait under a mask that lets SIGUSR1 in. */
+	{
+		int ep = epoll_create1(0);
+		struct epoll_event ev = { .events = EPOLLIN }, got;
+		sigset_t in, own;
+
+		CHECK(ep >= 0);
+		CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), 0);
+		t = shoot(&to_main);
+		CHECK_ERR(epoll_wait(ep, &got, 1, 10000), EINTR);
+		pthread_join(t, NULL);
+		CHECK_EQ(hits[SIGUSR1], 4);
+		sigemptyset(&in);
+		sigaddset(&in, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &in, &own);
+		sigemptyset(&in);
+		raise(SIGUSR1); /* pending, blocked */
+		CHECK_ERR(epoll_pwait(ep, &got, 1, 10000, &in), EINTR);
+		CHECK_EQ(hits[SIGUSR1], 5);
+		CHECK(blocked(SIGUSR1)); /* the own mask is back */
+		sigprocmask(SIG_SETMASK, &own, NULL);
+		close(ep);
+		hits[SIGUSR1] = 3; /* the counts below go on from there */
+	}
+
 	/* ppoll under a mask that lets SIGUSR1 in: the handler runs with
 	 * it, and the thread's own mask (SIGUSR1 blocked) comes back. */
 	sigemptyset(&set);
@@ -673,9 +700,41 @@ static void die_of(const char *how)
 	exit(3);
 }
 
-/* What a unikernel cannot do: processes. */
+static sem_t sync_sem;
+
+static void *sync_waiter(void *arg)
+{
+	sem_wait(&sync_sem);
+	return arg;
+}
+
+static void *sync_sleeper(void *arg)
+{
+	struct timespec d = { 0, 200000000 };
+
+	nanosleep(&d, NULL);
+	return arg;
+}
+
+/* What a unikernel cannot do: processes. And setuid in a program with
+ * threads, which musl makes on every thread in turn (__synccall: a
+ * signal to each, blocked where it is): it must come back, not hang. */
 static void processes(void)
 {
+	pthread_t t[3];
+	int i;
+
+	CHECK_EQ(sem_init(&sync_sem, 0, 0), 0);
+	CHECK_EQ(pthread_create(&t[0], NULL, sync_waiter, NULL), 0);
+	CHECK_EQ(pthread_create(&t[1], NULL, sync_sleeper, NULL), 0);
+	CHECK_EQ(pthread_create(&t[2], NULL, sync_waiter, NULL), 0);
+	sched_yield();
+	CHECK_ERR(setuid(0), ENOSYS);
+	sem_post(&sync_sem);
+	sem_post(&sync_sem);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(pthread_join(t[i], NULL), 0);
+
 	CHECK_ERR(fork(), ENOSYS);
 	CHECK_ERR(vfork(), ENOSYS);
 	CHECK_ERR(execve("/x", (char *[]){ "x", NULL }, (char *[]){ NULL }), ENOSYS);
