@@ -1,12 +1,16 @@
 /*
  * Memory system calls: brk, mmap, munmap, mremap, mprotect, madvise,
  * all on the page allocator (mm.c), all tagged MM_HEAP. Only anonymous
- * memory exists; file mappings answer -ENODEV until files can back them.
+ * memory exists. A private file mapping is a copy of the file read in
+ * at mmap time (MAP_PRIVATE: later changes to the file may or may not
+ * show, as POSIX allows); shared file mappings answer -ENODEV.
  * Exhaustion is -ENOMEM, never an overcommit.
  */
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "fd.h"
 #include "kernel.h"
 #include "mm.h"
 
@@ -49,18 +53,83 @@ SYSCALL_DEFINE1(brk, uintptr_t, addr)
 	 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NONBLOCK |             \
 	 MAP_HUGETLB)
 
+/* The file behind a private mapping, checked as Linux checks it. */
+static long map_file(int fd, long off, int flags, struct file **out)
+{
+	struct file *f;
+
+	if (off < 0 || off % PAGE_SIZE)
+		return -EINVAL;
+	f = fd_get(fd);
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return -EACCES;
+	if (!f->ops->pread || (flags & MAP_SHARED))
+		return -ENODEV; /* pipes, sockets; shared file mappings */
+	*out = f;
+	return 0;
+}
+
+/* Reads the file into the new pages; the rest stays zero. */
+static long map_fill(struct file *f, void *p, size_t len, long off)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < len) {
+		r = f->ops->pread(f, (char *)p + done, len - done, off + (off_t)done);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+static long do_mmap_anon(uintptr_t addr, size_t len, int prot, int flags);
+long system_munmap(long, long, long, long, long, long);
+
 SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, int, prot, int, flags,
 		int, fd, long, off)
+{
+	struct file *f = NULL;
+	long r, p;
+
+	if (!len || len > mm_high() - mm_low())
+		return len ? -ENOMEM : -EINVAL;
+	if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0 || (flags & ~MAP_KNOWN))
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS)) {
+		r = map_file(fd, off, flags, &f);
+		if (r)
+			return r;
+		f->refs++; /* held while reading: another thread may close fd */
+	}
+	/* Writable while the file is read in; protected afterwards. */
+	p = do_mmap_anon(addr, len, f ? PROT_READ | PROT_WRITE : prot, flags);
+	if (!f || p < 0) /* keel's addresses are all below 2^47 */
+		goto out;
+	r = map_fill(f, (void *)p, len, off);
+	if (r) {
+		system_munmap(p, (long)len, 0, 0, 0, 0);
+		p = r;
+	} else if (prot != (PROT_READ | PROT_WRITE) && keel_platform->mem_protect &&
+		   prot != (PROT_READ | PROT_WRITE | PROT_EXEC)) {
+		keel_platform->mem_protect((void *)p, PAGE_UP(len), prot);
+	}
+out:
+	if (f)
+		file_put(f);
+	return p;
+}
+
+static long do_mmap_anon(uintptr_t addr, size_t len, int prot, int flags)
 {
 	size_t n;
 	void *p;
 
-	if (!len || len > mm_high() - mm_low())
-		return len ? -ENOMEM : -EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
-		return -ENODEV;
-	if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0 || (flags & ~MAP_KNOWN))
-		return -EINVAL;
 	n = PAGE_UP(len) / PAGE_SIZE;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr % PAGE_SIZE)

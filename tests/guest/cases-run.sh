@@ -23,3 +23,11 @@ case_make_run_kvm() {
 	run_host tests/net/run-site.sh kvm
 	expect_out_has "ok: 4 checks"
 }
+
+# Private file mappings (sys/mem.c).
+guest mmap-file all
+case_mmap_file() {
+	run mmap-file
+	expect_ok
+	expect_err_empty
+}
