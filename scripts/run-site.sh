@@ -23,8 +23,16 @@ case $target in
 linux)
 	echo "keel: starting the website unikernel on the linux base (--net=host)"
 	echo "keel: open http://127.0.0.1:$port/ in a browser; Ctrl-C stops it"
-	exec "$B/bin/keel-run" --target=linux --net=host --initrd="$B/site" \
-		"$B/apps/httpd" -a 127.0.0.1 -p "$port"
+	"$B/bin/keel-run" --target=linux --net=host --initrd="$B/site" \
+		"$B/apps/httpd" -a 127.0.0.1 -p "$port" &
+	child=$!
+	trap 'kill $child 2>/dev/null; wait $child; exit 0' INT TERM
+	status=0
+	wait $child || status=$?
+	if [ $status != 0 ]; then
+		echo "run-site: the server stopped with status $status; if port $port is taken, try: make run PORT=9000" >&2
+		exit $status
+	fi
 	;;
 kvm)
 	if [ "$(id -u)" != 0 ]; then
