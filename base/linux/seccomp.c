@@ -151,14 +151,8 @@ static const struct keel_sock_filter base_low[] = {
 	ALLOW_FD3(HOST_read, 0, NET_FD, NET_FD),
 	LOAD(NR),
 	/* pread64, pwrite64 on the disk's fd only (patched in) */
-	JEQ(HOST_pread64, 1, 0),
-	JEQ(HOST_pwrite64, 0, 6),
-	LOAD(ARG_HI(0)),
-	JEQ(0, 0, 2),
-	LOAD(ARG_LO(0)),
-	JEQ(DISK_FD, 1, 0),
-	TRAP,
-	ALLOW,
+	ALLOW_DISK(HOST_pread64),
+	ALLOW_DISK(HOST_pwrite64),
 	/* ioctl(0..2, TIOCGWINSZ) only */
 	JEQ(HOST_ioctl, 0, 7),
 	LOAD(ARG_HI(0)),
