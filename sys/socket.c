@@ -365,19 +365,32 @@ static int msg_check(const struct msghdr *m)
 	return 0;
 }
 
+/* The socket behind fd for a sendmsg/recvmsg with m, held (file_put
+ * when done), or NULL with *err set. */
+static struct file *msg_sock(int fd, const struct msghdr *m, int send, long *err)
+{
+	struct file *f = sock_get(fd, err);
+
+	if (!f)
+		return NULL;
+	*err = msg_check(m);
+	if (*err)
+		return NULL;
+	if (!(send ? (void *)f->ops->sock->sendmsg : (void *)f->ops->sock->recvmsg)) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	f->refs++;
+	return f;
+}
+
 static long sendmsg_fd(int fd, const struct msghdr *m, int flags)
 {
 	long err;
-	struct file *f = sock_get(fd, &err);
+	struct file *f = msg_sock(fd, m, 1, &err);
 
 	if (!f)
 		return err;
-	err = msg_check(m);
-	if (err)
-		return err;
-	if (!f->ops->sock->sendmsg)
-		return -EOPNOTSUPP;
-	f->refs++;
 	err = do_sendmsg_file(f, m, flags);
 	file_put(f);
 	return err;
@@ -386,16 +399,10 @@ static long sendmsg_fd(int fd, const struct msghdr *m, int flags)
 static long recvmsg_fd(int fd, struct msghdr *m, int flags)
 {
 	long err;
-	struct file *f = sock_get(fd, &err);
+	struct file *f = msg_sock(fd, m, 0, &err);
 
 	if (!f)
 		return err;
-	err = msg_check(m);
-	if (err)
-		return err;
-	if (!f->ops->sock->recvmsg)
-		return -EOPNOTSUPP;
-	f->refs++;
 	err = do_recvmsg_file(f, m, flags);
 	file_put(f);
 	return err;
