@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static unsigned checks_done;
 
@@ -76,6 +78,34 @@ static unsigned checks_done;
 		printf("skip: %s\n", why);                                                         \
 		exit(77);                                                                          \
 	} while (0)
+
+/* Seconds on the monotonic clock. */
+static inline double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Reads fd 0 until n bytes came: a console may hand input over in
+ * pieces (QEMU's UART does, a byte at a time). */
+static inline ssize_t read_all(char *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n && (r = read(0, buf + got, n - got)) > 0)
+		got += (size_t)r;
+	return (ssize_t)got;
+}
 
 static inline int done(void)
 {

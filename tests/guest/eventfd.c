@@ -18,13 +18,6 @@
 
 #define MAXC 0xfffffffffffffffeULL
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { 0, ms * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static uint64_t get(int fd)
 {
 	uint64_t v = 0;

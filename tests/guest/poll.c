@@ -22,33 +22,6 @@
 
 #include "check.h"
 
-/* Reads fd 0 until n bytes came: a console may hand input over in
- * pieces (QEMU's UART does, a byte at a time). */
-static ssize_t read_all(char *buf, size_t n)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n && (r = read(0, buf + got, n - got)) > 0)
-		got += (size_t)r;
-	return (ssize_t)got;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static void pipe_bits(void)
 {
 	struct pollfd pf[2];

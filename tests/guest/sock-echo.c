@@ -37,14 +37,6 @@
 static unsigned long long tcp_bytes;
 static int tcp_conns, tcp_closed;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ADDR and PORT, numeric, through getaddrinfo. */
 static struct addrinfo *resolve(const char *addr, const char *port, int type)
 {

@@ -20,14 +20,6 @@ static pthread_key_t key;
 static int counter, arrived, key_destroyed;
 static __thread int mine;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void destroy(void *p)
 {
 	__atomic_add_fetch(&key_destroyed, 1, __ATOMIC_SEQ_CST);

@@ -21,21 +21,6 @@
 
 #define MS 1000000L
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * MS };
-
-	nanosleep(&ts, NULL);
-}
-
 static int arm(int fd, int flags, long value_ns, long interval_ns)
 {
 	struct itimerspec its = { { interval_ns / 1000000000, interval_ns % 1000000000 },

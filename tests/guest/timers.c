@@ -21,14 +21,6 @@
 
 static volatile int ticks, rt_hits, rt_code, rt_value, rt_overrun, rt_timerid;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void on_alarm(int sig)
 {
 	ticks++;
