@@ -9,6 +9,7 @@
  *   poll stdin      fd 0 becomes readable (input "abc"), then ends
  *   poll stdin-late fd 0 is silent for a while, then says "abc"
  */
+#define _GNU_SOURCE /* ppoll */
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
