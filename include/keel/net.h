@@ -12,6 +12,7 @@
 #ifndef KEEL_NET_H
 #define KEEL_NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Brings up lwIP on net device 0 with a static address: ip_cidr is
@@ -33,5 +34,14 @@ long keel_net_poll(uint64_t deadline);
 
 /* The monotonic clock keel_net_poll's deadlines are measured on (ns). */
 uint64_t keel_net_now(void);
+
+/* lwIP's heap (net/lwip/heap.c): its size, the bytes its blocks take
+ * now and at most so far (a request rounded up to a power of two, with
+ * an 8-byte header), and how many requests found no room. */
+struct keel_net_heap {
+	size_t size, used, peak;
+	unsigned long failures;
+};
+void keel_net_heap(struct keel_net_heap *h);
 
 #endif

@@ -9,9 +9,12 @@
  * Memory: every pool and every pbuf comes out of lwIP's one heap
  * (MEMP_MEM_MALLOC), and that heap is KEEL_NET_HEAP bytes taken from
  * keel's budget with the tag `net` when the network starts, so --stats
- * shows all of lwIP's memory on one line. The MEMP_NUM_* counts below
- * size that heap; lwIP does not enforce them one by one when pools come
- * from the heap, the heap's size is the limit.
+ * shows all of lwIP's memory on one line. The heap's allocator is
+ * keel's (heap.c: buddy blocks, a few steps per call; lwIP's own mem.c
+ * scans its heap linearly), plugged in as lwIP's "C library" malloc.
+ * The MEMP_NUM_* counts below size that heap; lwIP does not enforce
+ * them one by one when pools come from the heap, the heap's size is
+ * the limit.
  */
 #ifndef KEEL_LWIPOPTS_H
 #define KEEL_LWIPOPTS_H
@@ -21,12 +24,20 @@
 #define LWIP_NETCONN 0
 #define LWIP_SOCKET 0
 
-/* Memory: one heap, allocated at start from the budget (net.c). */
-#define MEM_LIBC_MALLOC 0
+/* Memory: one heap, allocated at start from the budget (net.c), with
+ * keel's allocator (heap.c). */
+#include <stddef.h>
+#define MEM_LIBC_MALLOC 1
 #define MEMP_MEM_MALLOC 1
 #define MEM_ALIGNMENT 8
-extern unsigned char *keel_lwip_heap;
-#define LWIP_RAM_HEAP_POINTER keel_lwip_heap
+void keel_lwip_heap_init(void *region, size_t bytes);
+void *keel_lwip_malloc(size_t n);
+void *keel_lwip_calloc(size_t count, size_t size);
+void keel_lwip_free(void *p);
+size_t keel_lwip_heap_used(void); /* bytes in blocks (keel_net_heap) */
+#define mem_clib_malloc keel_lwip_malloc
+#define mem_clib_calloc keel_lwip_calloc
+#define mem_clib_free keel_lwip_free
 
 #define MEMP_NUM_PBUF 64
 #define MEMP_NUM_UDP_PCB 16
@@ -50,11 +61,11 @@ extern unsigned char *keel_lwip_heap;
 #define TCP_LISTEN_BACKLOG 1
 #define LWIP_TCP_KEEPALIVE 1
 
-/* The heap: the pools at the counts above (about 1.6 KiB per pbuf with
- * its frame, 0.3 KiB per TCP pcb or segment) plus room for the frames
- * the TCP windows and queues may hold. Compile-time, like every size
- * here; net.c takes exactly this much (rounded up to pages). */
-#define MEM_SIZE (512 * 1024)
+/* The heap: the pools at the counts above (2 KiB per pbuf with its
+ * frame, 0.5 KiB per TCP pcb, 64 bytes per segment) plus room for the
+ * frames the TCP windows and queues may hold. Compile-time, like every
+ * size here, and a power of two; net.c takes exactly this much. */
+#define MEM_SIZE (2048 * 1024)
 #define KEEL_NET_HEAP MEM_SIZE
 
 /* Protocols: IPv4 with ARP, ICMP, UDP and TCP; DHCP when keel-run
@@ -95,7 +106,7 @@ extern unsigned char *keel_lwip_heap;
 #define ICMP_STATS 1
 #define UDP_STATS 1
 #define TCP_STATS 1
-#define MEM_STATS 1
+#define MEM_STATS 0 /* heap.c counts (keel_net_heap) */
 #define MEMP_STATS 1
 #define SYS_STATS 0
 

@@ -26,8 +26,6 @@
 
 /* lwipopts.h: LWIP_RAM_HEAP_POINTER; mem.c lays its heap out here, one
  * struct mem at each end beyond MEM_SIZE. */
-unsigned char *keel_lwip_heap;
-#define HEAP_BYTES (KEEL_NET_HEAP + 256)
 
 static struct netif nif;
 static struct netdev dev;
@@ -88,6 +86,7 @@ int lwip_parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
 
 int lwip_up(const ip4_addr_t *ip, const ip4_addr_t *mask, const ip4_addr_t *gw)
 {
+	void *heap;
 	int r;
 
 	if (started)
@@ -96,9 +95,10 @@ int lwip_up(const ip4_addr_t *ip, const ip4_addr_t *mask, const ip4_addr_t *gw)
 	r = keel_platform->net_info(dev.dev, &dev.info);
 	if (r < 0)
 		return r;
-	keel_lwip_heap = mm_alloc(PAGE_UP(HEAP_BYTES) / PAGE_SIZE, MM_NET);
-	if (!keel_lwip_heap)
+	heap = mm_alloc(PAGE_UP(KEEL_NET_HEAP) / PAGE_SIZE, MM_NET);
+	if (!heap)
 		return -ENOMEM;
+	keel_lwip_heap_init(heap, KEEL_NET_HEAP);
 	if (keel_platform->entropy(&rand_state, sizeof rand_state) != sizeof rand_state)
 		rand_state = time_now();
 	rand_state |= 1;

@@ -161,7 +161,7 @@ static void wake(struct lsock *ls)
 
 static size_t heap_used(void)
 {
-	return lwip_stats.mem.used;
+	return keel_lwip_heap_used();
 }
 
 /* How many bytes sends may still put into lwIP's heap now. */

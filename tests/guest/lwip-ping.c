@@ -162,6 +162,7 @@ int main(int argc, char **argv)
 {
 	struct udp_pcb *pcb;
 	uint64_t deadline, hog_until = 0;
+	struct keel_net_heap heap;
 	STAT_COUNTER memerr0 = 0;
 	int want;
 
@@ -195,8 +196,8 @@ int main(int argc, char **argv)
 			hog_take();
 			hog_until = keel_net_now() + 3000000000u;
 			memerr0 = lwip_stats.link.memerr;
-			printf("hog: holding %u KiB of lwIP's heap\n",
-			       (unsigned)lwip_stats.mem.used / 1024);
+			keel_net_heap(&heap);
+			printf("hog: holding %u KiB of lwIP's heap\n", (unsigned)heap.used / 1024);
 			fflush(stdout);
 		}
 		if (hog_until && hog_n) {
@@ -234,8 +235,9 @@ int main(int argc, char **argv)
 	print_proto("icmp", &lwip_stats.icmp);
 	print_proto("udp", &lwip_stats.udp);
 	print_proto("tcp", &lwip_stats.tcp);
-	printf("lwip heap avail %u used %u max %u err %u\n", (unsigned)lwip_stats.mem.avail,
-	       (unsigned)lwip_stats.mem.used, (unsigned)lwip_stats.mem.max, lwip_stats.mem.err);
+	keel_net_heap(&heap);
+	printf("lwip heap size %zu used %zu peak %zu failures %lu\n", heap.size, heap.used, heap.peak,
+	       heap.failures);
 	CHECK(bye);
 	CHECK(echoed >= want);
 	printf("ok: %u checks\n", checks_done);
