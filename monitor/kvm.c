@@ -398,27 +398,21 @@ static int64_t hc_read(struct vm *vm, struct kvm_hcall *h)
 	return r < 0 ? (errno == EINTR ? -EAGAIN : -errno) : r;
 }
 
-/* Whether the guest has receive buffers posted (else the tap waits). */
-static int rx_room(struct vm *vm)
-{
-	struct vm_queue *q = &vm->net->rx;
-	volatile uint16_t *idx = q->num ? guest_ptr(vm, q->avail + 2, 2) : NULL;
-
-	return idx && *idx != q->last_avail;
-}
-
 static int64_t hc_wait(struct vm *vm, struct kvm_hcall *h, double deadline)
 {
 	struct pollfd p[2] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
 	struct timespec ts, *tsp = NULL;
-	uint64_t left_ns = h->a[1] > h->a[0] ? h->a[1] - h->a[0] : 0;
+	uint64_t left_ns = h->a[1] > h->a[0] ? h->a[1] - h->a[0] : 0, v;
+	struct vm_net *n = vm->net;
 	int64_t ev = 0;
 
-	if ((h->a[2] & 2) && vm->net) { /* KEEL_EV_NET */
-		if (net_rx(vm, vm->net))
+	if ((h->a[2] & 2) && n) { /* KEEL_EV_NET: the I/O thread wakes us */
+		__atomic_store_n(&n->vcpu_waiting, 1, __ATOMIC_SEQ_CST);
+		if (net_rx_pending(vm, n)) {
+			__atomic_store_n(&n->vcpu_waiting, 0, __ATOMIC_RELAXED);
 			return 2;
-		if (rx_room(vm))
-			p[1].fd = vm->net->fd;
+		}
+		p[1].fd = n->wake_fd;
 	}
 	if (h->a[2] & 1) /* KEEL_EV_CONSOLE */
 		p[0].fd = 0;
@@ -438,10 +432,13 @@ static int64_t hc_wait(struct vm *vm, struct kvm_hcall *h, double deadline)
 			tsp = &ts;
 		}
 	}
-	if (ppoll(p, 2, tsp, NULL) > 0) {
-		if (p[0].revents)
-			ev |= 1;
-		if (p[1].revents && net_rx(vm, vm->net))
+	if (ppoll(p, 2, tsp, NULL) > 0 && p[0].revents)
+		ev |= 1;
+	if (p[1].fd >= 0) {
+		__atomic_store_n(&n->vcpu_waiting, 0, __ATOMIC_RELAXED);
+		if (p[1].revents && read(n->wake_fd, &v, 8) < 0)
+			(void)0; /* drained already */
+		if (net_rx_pending(vm, n))
 			ev |= 2;
 	}
 	return ev;
@@ -451,8 +448,17 @@ static int64_t hc_queue(struct vm *vm, struct kvm_hcall *h)
 {
 	if (vm->blk && h->a[0] == (uint64_t)vm->blk_dev && h->a[1] == 0)
 		return vm_queue_setup(vm, &vm->blk->q, h->a);
-	if (vm->net && h->a[0] == (uint64_t)vm->net_dev && h->a[1] <= 1)
-		return vm_queue_setup(vm, h->a[1] ? &vm->net->tx : &vm->net->rx, h->a);
+	if (vm->net && h->a[0] == (uint64_t)vm->net_dev && h->a[1] <= 1) {
+		struct vm_net *n = vm->net;
+		int64_t r;
+
+		if (__atomic_load_n(&n->running, __ATOMIC_RELAXED))
+			return -EBUSY; /* the I/O thread owns the rings now */
+		r = vm_queue_setup(vm, h->a[1] ? &n->tx : &n->rx, h->a);
+		if (r == 0 && n->rx.num && n->tx.num)
+			net_run(n);
+		return r;
+	}
 	return -ENODEV;
 }
 
@@ -497,9 +503,11 @@ static int64_t hc_setfs(struct vm *vm, struct kvm_hcall *h)
 static void print_stats(struct vm *vm, int status)
 {
 	if (vm->net)
-		fprintf(stderr, "keel-run: kvm: net: %llu frames sent in %llu notifications, %llu received, %llu dropped\n",
-			(unsigned long long)vm->net->tx_frames, (unsigned long long)vm->net->tx_batches,
-			(unsigned long long)vm->net->rx_frames, (unsigned long long)vm->net->rx_dropped);
+		fprintf(stderr, "keel-run: kvm: net: %llu frames sent as %llu host packets, %llu received, "
+			"%llu dropped; %llu notifications, the I/O thread slept %llu times\n",
+			(unsigned long long)vm->net->tx_frames, (unsigned long long)vm->net->tx_writes,
+			(unsigned long long)vm->net->rx_frames, (unsigned long long)vm->net->rx_dropped,
+			(unsigned long long)vm->net->kicks, (unsigned long long)vm->net->io_sleeps);
 	if (vm->blk)
 		fprintf(stderr, "keel-run: kvm: disk: %llu requests in %llu notifications, %llu KiB\n",
 			(unsigned long long)vm->blk->requests, (unsigned long long)vm->blk->batches,
@@ -560,11 +568,8 @@ static int run_loop(struct vm *vm, const struct options *o)
 			case KVM_PORT_NOTIFY:
 				if (vm->blk && h->a[0] == (uint64_t)vm->blk_dev && h->a[1] == 0)
 					blk_notify(vm, vm->blk);
-				if (vm->net && h->a[0] == (uint64_t)vm->net_dev) {
-					if (h->a[1] == 1)
-						net_tx(vm, vm->net);
-					net_rx(vm, vm->net);
-				}
+				if (vm->net && h->a[0] == (uint64_t)vm->net_dev)
+					net_kick(vm->net);
 				h->ret = 0;
 				break;
 			case KVM_PORT_FAULT:
@@ -746,10 +751,14 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 			static struct vm_net net;
 			char err[200];
 
-			net.fd = tap_open(o->tap, err, sizeof err);
+			int r;
+
+			net.fd = tap_open(o->tap, 1, err, sizeof err);
 			if (net.fd < 0)
 				fail("--net=tap:%s: %s", o->tap, err);
 			vm.net = &net;
+			if ((r = net_start(&vm, &net)))
+				fail("--net=tap:%s: cannot start the network thread: %s", o->tap, strerror(-r));
 			vm.net_dev = ndev;
 			bi->devs[ndev].type = KVM_DEV_NET;
 			bi->devs[ndev].mtu = 1500;
@@ -776,7 +785,8 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	}
 	if (getenv("KEEL_RUN_NO_SANDBOX") == NULL) {
 		int r = sandbox_enter(vm.vcpu, report_fd, vm.blk ? vm.blk->fd : -1,
-				      vm.net ? vm.net->fd : -1);
+				      vm.net ? vm.net->fd : -1, vm.net ? vm.net->kick_fd : -1,
+				      vm.net ? vm.net->wake_fd : -1);
 		if (r)
 			fail("cannot enter the monitor's seccomp sandbox: %s", strerror(-r));
 	}

@@ -72,7 +72,7 @@ static char **build_env(const struct options *o)
 	}
 	if (o->tap) {
 		char err[200];
-		int fd = tap_open(o->tap, err, sizeof err);
+		int fd = tap_open(o->tap, 0, err, sizeof err);
 
 		if (fd < 0)
 			fail("--net=tap:%s: %s", o->tap, err);

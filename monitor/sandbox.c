@@ -1,7 +1,8 @@
 /*
  * seccomp allow-list for keel-run's KVM monitor, entered once the VM
  * is built: a monitor compromised by a hostile guest can run the vCPU,
- * write the console and wait, and nothing else.
+ * write the console and wait, move frames between the tap and the
+ * rings (its network thread), and nothing else.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -30,7 +31,7 @@ static void refused(int sig, siginfo_t *si, void *ctx)
 	_exit(159);
 }
 
-int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd)
+int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd, int kick_fd, int wake_fd)
 {
 	struct keel_sock_filter f[] = {
 		SECCOMP_HEAD,
@@ -45,14 +46,16 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd)
 		ALLOW_NR(__NR_tgkill),
 		ALLOW_NR(__NR_rt_sigprocmask),
 		/* write or writev (musl's stdio) to 1, 2, the status pipe to
-		 * the parent, the tap */
+		 * the parent, the tap, the network thread's eventfds */
 		JEQ(__NR_write, 1, 0),
-		JEQ(__NR_writev, 0, 7),
+		JEQ(__NR_writev, 0, 9),
 		LOAD(ARG_LO(0)),
-		JEQ(1, 3, 0),
-		JEQ(2, 2, 0),
-		JEQ((unsigned)report_fd, 1, 0),
-		JEQ((unsigned)tap_fd, 0, 1),
+		JEQ(1, 5, 0),
+		JEQ(2, 4, 0),
+		JEQ((unsigned)report_fd, 3, 0),
+		JEQ((unsigned)tap_fd, 2, 0),
+		JEQ((unsigned)kick_fd, 1, 0),
+		JEQ((unsigned)wake_fd, 0, 1),
 		ALLOW,
 		TRAP,
 		/* the disk: reads, writes and flushes of its fd only */
@@ -65,13 +68,16 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd)
 		JEQ((unsigned)disk_fd, 0, 1),
 		ALLOW,
 		TRAP,
-		/* read(0 or the tap) */
-		JEQ(__NR_read, 0, 5),
+		/* read(0, the tap or the eventfds), readv(the tap) */
+		JEQ(__NR_readv, 1, 0),
+		JEQ(__NR_read, 0, 7),
 		LOAD(ARG_LO(0)),
-		JEQ(0, 1, 0),
-		JEQ((unsigned)tap_fd, 0, 1),
-		ALLOW,
+		JEQ(0, 4, 0),
+		JEQ((unsigned)tap_fd, 3, 0),
+		JEQ((unsigned)kick_fd, 2, 0),
+		JEQ((unsigned)wake_fd, 1, 0),
 		TRAP,
+		ALLOW,
 		/* ioctl: KVM_RUN and register access on the vCPU; TIOCGWINSZ on 0-2 */
 		JEQ(__NR_ioctl, 0, 13),
 		LOAD(ARG_LO(0)),
@@ -98,7 +104,8 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd)
 	sigaction(SIGSYS, &sa, NULL);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
-	if (syscall(__NR_seccomp, KEEL_SECCOMP_SET_MODE_FILTER, 0, &prog))
+	/* TSYNC: the network thread, started before, is held to it too. */
+	if (syscall(__NR_seccomp, KEEL_SECCOMP_SET_MODE_FILTER, 1, &prog))
 		return -errno;
 	return 0;
 }

@@ -6,6 +6,6 @@
  * on vcpu_fd, console fds 0-2, a status byte to report_fd, reads, writes and flushes of disk_fd, reads and writes of tap_fd, ppoll, clocks, getrandom, signals'
  * return, and exit. Anything else traps and stops keel-run with a line
  * naming the call (status 159). Returns 0 or -errno. */
-int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd);
+int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd, int kick_fd, int wake_fd);
 
 #endif

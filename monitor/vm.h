@@ -6,6 +6,7 @@
 #ifndef KEEL_MONITOR_VM_H
 #define KEEL_MONITOR_VM_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <keel/kvm.h>
@@ -26,9 +27,16 @@ struct vm_blk {
 };
 
 struct vm_net {
-	int fd; /* the tap, non-blocking */
+	int fd;	     /* the tap, non-blocking, with virtio-net headers */
+	int kick_fd; /* eventfd: the guest notified (vCPU -> I/O thread) */
+	int wake_fd; /* eventfd: frames for a waiting guest (I/O thread -> vCPU) */
+	pthread_t io;
+	int running;	  /* both rings set up: the I/O thread owns them */
+	int vcpu_waiting; /* the vCPU sleeps in hc_wait, wake_fd wakes it */
+	int tap_broken;	  /* a read failed other than EAGAIN: no more receiving */
 	struct vm_queue rx, tx;
-	uint64_t rx_frames, tx_frames, tx_batches, rx_dropped;
+	/* counted by the I/O thread (kicks: by the vCPU) */
+	uint64_t rx_frames, rx_dropped, tx_frames, tx_writes, kicks, io_sleeps;
 };
 
 struct vm {
@@ -52,11 +60,17 @@ static inline void *guest_ptr(const struct vm *vm, uint64_t gpa, uint64_t len)
 }
 
 /* net.c */
-int tap_open(const char *ifname, char *err, unsigned errlen);
-/* Moves frames from the tap into posted receive buffers; returns how
- * many were delivered. */
-unsigned net_rx(struct vm *vm, struct vm_net *n);
-void net_tx(struct vm *vm, struct vm_net *n);
+/* Attaches to the tap IFNAME (non-blocking); vnet_hdr: frames carry
+ * a virtio-net header (12 bytes) both ways. -1 with a message in err. */
+int tap_open(const char *ifname, int vnet_hdr, char *err, unsigned errlen);
+/* Starts vm->net's I/O thread (before the sandbox); -errno. */
+int net_start(struct vm *vm, struct vm_net *n);
+/* The guest has set both rings up: the I/O thread takes them over. */
+void net_run(struct vm_net *n);
+/* The guest notified the device (a ring has new entries). */
+void net_kick(struct vm_net *n);
+/* Whether received frames wait in the rings for the guest. */
+int net_rx_pending(struct vm *vm, struct vm_net *n);
 
 /* blk.c */
 int blk_open(struct vm_blk *b, const char *path);
