@@ -49,7 +49,8 @@
 #define MAX_SEGS 16	 /* descriptors in one chain */
 #define BATCH 64	 /* transmit chains looked at together */
 #define MAX_MERGE 44	 /* segments in one offload frame (64 KiB / 1460) */
-#define SPIN_NS 50000	 /* how long the I/O thread polls after its last frame */
+#define SPIN_NS 20000	 /* how long the I/O thread polls after its last frame */
+#define TAP_POLL_NS 5000 /* how often it reads the tap meanwhile */
 
 #define GSO_F_NEEDS_CSUM 1
 #define GSO_TCPV4 1
@@ -421,18 +422,23 @@ static void *io_thread(void *arg)
 {
 	struct vm *vm = arg;
 	struct vm_net *n = vm->net;
-	uint64_t last = 0, v;
+	uint64_t busy = 0, tap_at = 0, v; /* when a frame last moved; the tap was last read */
 
 	for (;;) {
 		struct pollfd p[2] = { { n->kick_fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
-		unsigned did = 0;
-		int empty = 1;
 
 		if (__atomic_load_n(&n->running, __ATOMIC_ACQUIRE)) {
-			did = net_tx(vm, n);
-			if (rx_room(vm, n)) {
+			uint64_t t = now_ns();
+			unsigned did = net_tx(vm, n);
+			int empty;
+
+			/* The tap costs a system call to look at: right after
+			 * frames moved (answers follow them), else every
+			 * TAP_POLL_NS while spinning. */
+			if (rx_room(vm, n) && (did || t - tap_at >= TAP_POLL_NS)) {
 				unsigned got = net_rx(vm, n, &empty);
 
+				tap_at = t;
 				did += got;
 				/* the used index is out before we look (hc_wait
 				 * sets the flag, then looks at the index) */
@@ -443,20 +449,12 @@ static void *io_thread(void *arg)
 						(void)0; /* the counter is full: a wake-up is pending anyway */
 				}
 			}
-			if (did || !empty) {
-				last = 0;
+			if (did) {
+				busy = t;
 				continue;
 			}
-			if (!last)
-				last = now_ns();
-			if (now_ns() - last < SPIN_NS) {
-				/* Still busy a moment ago: look again, and at the tap
-				 * without sleeping. */
-				struct pollfd t = { n->fd, POLLIN, 0 };
-				struct timespec zero = { 0, 0 };
-
-				if (!rx_room(vm, n) || ppoll(&t, 1, &zero, NULL) <= 0)
-					__builtin_ia32_pause();
+			if (t - busy < SPIN_NS) {
+				__builtin_ia32_pause(); /* busy a moment ago: look again */
 				continue;
 			}
 			/* Idle: ask for notifications, look once more, sleep. */
@@ -466,13 +464,14 @@ static void *io_thread(void *arg)
 				continue;
 			if (rx_room(vm, n))
 				p[1].fd = n->fd;
-			last = 0;
 		}
 		n->io_sleeps++;
 		if (ppoll(p, 2, NULL, NULL) < 0 && errno != EINTR)
 			return NULL;
 		if (p[0].revents && read(n->kick_fd, &v, 8) < 0)
 			(void)0; /* already drained */
+		if (p[1].revents)
+			tap_at = 0; /* frames wait: read them now */
 	}
 }
 

@@ -152,8 +152,10 @@ static long entropy(void *buf, size_t len)
 	return hcall(KVM_PORT_ENTROPY);
 }
 
-/* Network device 0: virtio-net rings; transmit is one exit per batch,
- * received frames arrive in the rings while the guest waits. */
+/* Network device 0: virtio-net rings that the monitor's network thread
+ * serves while the guest runs; a notification (an exit) only when that
+ * thread went to sleep. */
+#define TX_SPIN_NS 500000
 static void net_kick(struct vnet *n, unsigned queue)
 {
 	hc->a[0] = (uint64_t)net_index;
@@ -206,9 +208,24 @@ static int net_info(unsigned dev, struct keel_net_info *info)
 
 static long net_send(unsigned dev, const struct keel_frame *f, unsigned n)
 {
-	int r = net_ready(dev);
+	uint64_t end = 0;
+	long r = net_ready(dev);
 
-	return r ? r : vnet_send(&net, f, n);
+	if (r)
+		return r;
+	/* A full ring empties within microseconds (the monitor's network
+	 * thread polls it while busy): wait for room here, without an
+	 * exit, rather than have the caller idle for a millisecond. */
+	while ((r = vnet_send(&net, f, n)) == 0) {
+		uint64_t t = clock_monotonic();
+
+		if (!end)
+			end = t + TX_SPIN_NS;
+		else if (t >= end)
+			break;
+		__builtin_ia32_pause();
+	}
+	return r;
 }
 
 static long net_recv(unsigned dev, struct keel_frame *f, unsigned n)
