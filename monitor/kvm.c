@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -225,7 +226,12 @@ static void build_args(struct vm *vm, const struct options *o, struct kvm_boot_i
 }
 
 /* The guest sees every CPUID leaf KVM supports (long mode among them,
- * or KVM refuses EFER.LME). */
+ * or KVM refuses EFER.LME). FSGSBASE too where the host CPU has it and
+ * the host kernel lets programs use it (AT_HWCAP2), even if KVM leaves
+ * it out (nested KVM does): the guest's code runs at CPL3, and wrfsbase
+ * makes its thread switches ~8 us -> ~0.3 us cheaper than reloading %fs
+ * from the GDT. Whether KVM then takes CR4.FSGSBASE is set_cpu_state's
+ * test. */
 static int cpuid_setup(struct vm *vm)
 {
 	struct kvm_cpuid2 *c;
@@ -238,20 +244,28 @@ static int cpuid_setup(struct vm *vm)
 	c->nent = n;
 	if (ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, c) < 0)
 		fail("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-	for (i = 0; i < c->nent; i++)
-		if (c->entries[i].function == 7 && c->entries[i].index == 0)
+	for (i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == 7 && c->entries[i].index == 0) {
+			if (getauxval(AT_HWCAP2) & 2) /* HWCAP2_FSGSBASE */
+				c->entries[i].ebx |= 1;
+			if (getenv("KEEL_RUN_NO_FSGSBASE")) /* the tests of the GDT way */
+				c->entries[i].ebx &= ~1u;
 			fsgsbase = c->entries[i].ebx & 1;
+		}
+	}
 	if (ioctl(vm->vcpu, KVM_SET_CPUID2, c) < 0)
 		fail("KVM_SET_CPUID2: %s", strerror(errno));
 	free(c);
 	return fsgsbase;
 }
 
-static void set_cpu_state(struct vm *vm, uint64_t entry, int fsgsbase)
+/* Returns whether the guest has FSGSBASE (CR4 took the bit). */
+static int set_cpu_state(struct vm *vm, uint64_t entry, int fsgsbase)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r;
 	struct kvm_fpu fpu;
+	int ok;
 	struct kvm_segment code = {
 		.base = 0, .limit = 0xffffffff, .selector = KVM_SEL_UCODE,
 		.type = 11, .present = 1, .dpl = 3, .db = 0, .s = 1, .l = 1, .g = 1,
@@ -278,7 +292,13 @@ static void set_cpu_state(struct vm *vm, uint64_t entry, int fsgsbase)
 	s.cr3 = KVM_PML4;
 	s.cr4 = 0x20 | 0x200 | 0x400 | (fsgsbase ? 0x10000 : 0); /* PAE OSFXSR OSXMMEXCPT */
 	s.efer = 0x501; /* LME LMA SCE: syscall goes to KVM_SYSCALL_STUB */
-	if (ioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
+	ok = ioctl(vm->vcpu, KVM_SET_SREGS, &s) == 0;
+	if (!ok && fsgsbase) {
+		fsgsbase = 0; /* KVM refuses CR4.FSGSBASE: %fs from the GDT */
+		s.cr4 &= ~0x10000ULL;
+		ok = ioctl(vm->vcpu, KVM_SET_SREGS, &s) == 0;
+	}
+	if (!ok)
 		fail("KVM_SET_SREGS: %s", strerror(errno));
 
 	memset(&r, 0, sizeof r);
@@ -293,6 +313,7 @@ static void set_cpu_state(struct vm *vm, uint64_t entry, int fsgsbase)
 	fpu.mxcsr = 0x1f80;
 	if (ioctl(vm->vcpu, KVM_SET_FPU, &fpu) < 0)
 		fail("KVM_SET_FPU: %s", strerror(errno));
+	return fsgsbase;
 }
 
 static void on_alarm(int sig)
@@ -720,7 +741,6 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	load_image(&vm, elf, len);
 	bi = (struct kvm_boot_info *)(vm.mem + KVM_BOOT);
 	bi->magic = KVM_BOOT_MAGIC;
-	bi->flags = fsgsbase ? KVM_BOOT_FSGSBASE : 0;
 	bi->mem_size = vm.mem_size;
 	bi->tsc_khz = (uint64_t)tsc_khz;
 	bi->stats = (uint64_t)o->stats;
@@ -770,7 +790,7 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 		}
 	}
 	build_args(&vm, o, bi);
-	set_cpu_state(&vm, info->kvm_entry, fsgsbase);
+	bi->flags = set_cpu_state(&vm, info->kvm_entry, fsgsbase) ? KVM_BOOT_FSGSBASE : 0;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_alarm;

@@ -749,6 +749,18 @@ case_threads() {
 	expect_err_has "keel: panic: the only thread waits for ever: deadlock"
 }
 
+# Without FSGSBASE (KVM may not offer it) the kvm base loads each
+# thread's pointer through the GDT: threads and a pipe between them.
+guest threads-gdt-fs kvm
+case_threads_gdt_fs() {
+	export KEEL_RUN_NO_FSGSBASE=1
+	run threads
+	expect_ok
+	run pipe
+	expect_ok
+	unset KEEL_RUN_NO_FSGSBASE
+}
+
 # Files on ramfs: open/read/write/seek, stat, directories, rename,
 # symlinks, dup2 onto stdout, O_APPEND, sparse files, stdio, opendir,
 # getcwd/chdir, umask, and the errors (tests/guest/files.c).
