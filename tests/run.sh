@@ -268,6 +268,12 @@ declare -A unit_links=(
 	[options]=monitor/options.c
 	[image]=monitor/image.c
 	[http]=apps/httpd/http.c
+	[heap]=net/lwip/heap.c
+)
+# A suite's own flags: heap.c includes "sys/kernel.h" from the top of the
+# tree and "lwip/opt.h", which tests/unit/include/ stands in for.
+declare -A unit_flags=(
+	[heap]="-iquote . -iquote tests/unit/include"
 )
 UNIT_CFLAGS=(-std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-format-overflow
 	-Iinclude -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
@@ -276,10 +282,11 @@ for src in tests/unit/*.c; do
 	suite=$(basename "$src" .c)
 	bin=$TB/unit/$suite
 	link=${unit_links[$suite]:-}
+	flags=${unit_flags[$suite]:-}
 	stale "$bin" "$src" tests/unit/unit.h $link sys/*.h sys/syscalls.def monitor/*.h fs/*.h \
-		include/keel/*.h tests/run.sh || continue
+		include/keel/*.h net/lwip/*.h tests/unit/include/*/*.h tests/run.sh || continue
 	throttle
-	{ gcc "${UNIT_CFLAGS[@]}" -o "$bin.$$" "$src" $link >"$bin.log" 2>&1 &&
+	{ gcc "${UNIT_CFLAGS[@]}" $flags -o "$bin.$$" "$src" $link >"$bin.log" 2>&1 &&
 		mv -f "$bin.$$" "$bin" || rm -f "$bin" "$bin.$$"; } &
 done
 
