@@ -51,6 +51,8 @@
 #define MAX_MERGE 44	 /* segments in one offload frame (64 KiB / 1460) */
 #define SPIN_NS 20000	 /* how long the I/O thread polls after its last frame */
 #define TAP_POLL_NS 5000 /* how often it reads the tap meanwhile */
+#define NAP_NS 50000	 /* then naps this long on the tap, not notified, */
+#define NAP_UNTIL_NS 2000000 /* until the last frame is this long ago */
 
 #define GSO_F_NEEDS_CSUM 1
 #define GSO_TCPV4 1
@@ -426,6 +428,7 @@ static void *io_thread(void *arg)
 
 	for (;;) {
 		struct pollfd p[2] = { { n->kick_fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
+		struct timespec nap = { 0, 0 }, *tsp = NULL;
 
 		if (__atomic_load_n(&n->running, __ATOMIC_ACQUIRE)) {
 			uint64_t t = now_ns();
@@ -457,16 +460,26 @@ static void *io_thread(void *arg)
 				__builtin_ia32_pause(); /* busy a moment ago: look again */
 				continue;
 			}
-			/* Idle: ask for notifications, look once more, sleep. */
-			want_notify(vm, &n->tx);
-			want_notify(vm, &n->rx);
-			if (*avail_idx(vm, &n->tx) != n->tx.last_avail)
-				continue;
 			if (rx_room(vm, n))
 				p[1].fd = n->fd;
+			if (t - busy < NAP_UNTIL_NS) {
+				/* Quiet for a moment only: nap on the tap without
+				 * asking for notifications, so the guest sends its
+				 * next frames without an exit. */
+				nap.tv_nsec = NAP_NS;
+				tsp = &nap;
+			} else {
+				/* Idle: ask for notifications, look once more, sleep. */
+				want_notify(vm, &n->tx);
+				want_notify(vm, &n->rx);
+				if (*avail_idx(vm, &n->tx) != n->tx.last_avail)
+					continue;
+				if (rx_room(vm, n))
+					p[1].fd = n->fd;
+				n->io_sleeps++;
+			}
 		}
-		n->io_sleeps++;
-		if (ppoll(p, 2, NULL, NULL) < 0 && errno != EINTR)
+		if (ppoll(p, 2, tsp, NULL) < 0 && errno != EINTR)
 			return NULL;
 		if (p[0].revents && read(n->kick_fd, &v, 8) < 0)
 			(void)0; /* already drained */
