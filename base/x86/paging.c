@@ -95,8 +95,11 @@ int x86_protect(uint64_t *pml4, uintptr_t addr, size_t len, int prot)
 			break;
 		}
 		if ((*pte & (P | RW)) != want) {
+			/* The TLB holds no translation of a page that was not
+			 * present: making one present needs no flush. */
+			if (*pte & P)
+				changed = 1;
 			*pte = (*pte & ~(P | RW)) | want;
-			changed = 1;
 		}
 	}
 	if (changed) /* the one ring-0 step: drop stale translations */
