@@ -138,8 +138,14 @@ void keel_lwip_free(void *p)
 		if (!buddy->free || buddy->order != o)
 			break;
 		unlink_block(buddy);
-		if (buddy < b)
+		/* the upper half's header is no block's now: freeing it again
+		 * must fail the checks above, not pass as an order-o block */
+		if (buddy < b) {
+			b->order = 0;
 			b = buddy;
+		} else {
+			buddy->order = 0;
+		}
 		o++;
 	}
 	push(b, o);

@@ -570,6 +570,84 @@ TEST(double_free_panics)
 	check_whole_region();
 }
 
+/* An upper buddy's header stays behind in the block it merged into:
+ * a second free of it must not be taken for a block (it once was, and
+ * put the upper half on a free list inside a free block: used went
+ * below 0 and two later requests got the same bytes). */
+TEST(double_free_of_a_merged_upper_buddy_panics)
+{
+	char *a, *b;
+	int first;
+
+	for (first = 0; first < 2; first++) {
+		setup(4096);
+		a = keel_lwip_malloc(24);
+		b = keel_lwip_malloc(24);
+		CHECK(a && b && b == a + MIN_BLOCK);
+		keel_lwip_free(first ? b : a); /* either order ends merged */
+		keel_lwip_free(first ? a : b);
+		CHECK_EQ(stats().used, 0);
+		CHECK_PANICS(keel_lwip_free(b));
+		CHECK_PANICS(keel_lwip_free(a));
+		CHECK_EQ(stats().used, 0);
+		check_whole_region();
+		a = keel_lwip_malloc(4000); /* no second block in there */
+		CHECK(a && !keel_lwip_malloc(0));
+		keel_lwip_free(a);
+	}
+}
+
+static int span_free(size_t off, size_t bytes)
+{
+	size_t g;
+
+	for (g = off / MIN_BLOCK; g < (off + bytes) / MIN_BLOCK; g++)
+		if (granule_taken(g))
+			return 0;
+	return 1;
+}
+
+/* Any block freed twice in a random heap, most of them merged into a
+ * larger free block at the second free, many as its upper half. */
+TEST(double_free_after_merging_panics)
+{
+	size_t i, j, upper = 0;
+
+	setup(64 * 1024);
+	model_init();
+	for (i = 0; i < 2000; i++) {
+		struct live *l = model_malloc(below(3000));
+		size_t off, block;
+		char *p;
+
+		if (!l) {
+			model_free(below(nlive));
+			continue;
+		}
+		p = l->p;
+		block = l->block;
+		for (j = below(3); j > 0; j--)
+			model_malloc(below(3000));
+		for (j = below(4); j > 0 && nlive > 1; j--) {
+			size_t k = below(nlive);
+
+			if (live[k].p != p)
+				model_free(k);
+		}
+		for (j = 0; live[j].p != p; j++)
+			;
+		model_free(j);
+		off = (size_t)(p - HDR - region);
+		upper += (off & block) && span_free(off - block, block);
+		CHECK_PANICS(keel_lwip_free(p));
+		check_counters();
+	}
+	if (upper < 100)
+		FAILF("only %zu frees of an upper half that merged", upper);
+	model_free_all_randomly();
+	check_whole_region();
+}
+
 TEST(misaligned_free_panics)
 {
 	unsigned char *p, *q;
