@@ -58,13 +58,19 @@ static void unlink_block(struct block *b)
 	b->free = 0;
 }
 
+/* The heap is the largest block that fits in the region (all of it:
+ * net.c gives a power of two); a region too small for one block gives
+ * a heap that refuses every request. */
 void keel_lwip_heap_init(void *region, size_t bytes)
 {
-	base = region;
-	for (top = MIN_ORDER; ((size_t)1 << top) < bytes && top < MAX_ORDER; top++)
-		;
 	memset(lists, 0, sizeof lists);
 	memset(&stats, 0, sizeof stats);
+	base = NULL;
+	if (bytes < ((size_t)1 << MIN_ORDER))
+		return;
+	for (top = MIN_ORDER; top < MAX_ORDER && ((size_t)2 << top) <= bytes; top++)
+		;
+	base = region;
 	stats.size = (size_t)1 << top;
 	push((struct block *)base, top);
 }
@@ -124,11 +130,16 @@ void *keel_lwip_calloc(size_t count, size_t size)
 
 void keel_lwip_free(void *p)
 {
-	struct block *b = (struct block *)((char *)p - 8);
-	unsigned o = b->order;
+	/* the header's offset in the region, checked before it is read */
+	uintptr_t at = (uintptr_t)p - (uintptr_t)base - 8;
+	struct block *b;
+	unsigned o;
 
-	if ((char *)b < base || (char *)b >= base + ((size_t)1 << top) || b->free || o < MIN_ORDER ||
-	    o > top || ((uintptr_t)((char *)b - base) & (((size_t)1 << o) - 1)))
+	if (!base || at >= ((size_t)1 << top) || (at & (((size_t)1 << MIN_ORDER) - 1)))
+		keel_panic("lwIP freed memory that is not a block of its heap (%p)", p);
+	b = (struct block *)(base + at);
+	o = b->order;
+	if (b->free || o < MIN_ORDER || o > top || (at & (((size_t)1 << o) - 1)))
 		keel_panic("lwIP freed memory that is not a block of its heap (%p)", p);
 	stats.used -= (size_t)1 << o;
 	while (o < top) {

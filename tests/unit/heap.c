@@ -68,7 +68,7 @@ static size_t size;
  * bytes either side; the heap initialised on it. */
 static void setup(size_t bytes)
 {
-	char *buf = aligned_alloc(64, bytes + 2 * SLACK + 64);
+	char *buf = aligned_alloc(64, (bytes + 2 * SLACK + 127) / 64 * 64);
 
 	CHECK(buf);
 	region = buf + SLACK + 40;
@@ -289,6 +289,47 @@ TEST(the_real_size)
 	setup(KEEL_NET_HEAP);
 	CHECK_EQ(stats().size, KEEL_NET_HEAP);
 	check_whole_region();
+}
+
+/* A region that is not a power of two gets the largest block that fits
+ * in it, never more; one too small for a block gets none. */
+TEST(init_stays_inside_its_region)
+{
+	static const struct {
+		size_t bytes, heap;
+	} t[] = {
+		{ 3000, 2048 },
+		{ 4096, 4096 },
+		{ 4096 + 100, 4096 },
+		{ 32, 32 },
+		{ 63, 32 },
+		{ 31, 0 },
+		{ 8, 0 },
+		{ 0, 0 },
+		{ (3 << 20) - 8, 2 << 20 },
+		{ 16 << 20, 16 << 20 },
+		{ (16 << 20) + 4096, 16 << 20 }, /* heap.c's largest */
+	};
+	size_t i;
+	void *p;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		setup(t[i].bytes);
+		size = t[i].heap;
+		if (stats().size != t[i].heap)
+			FAILF("a heap of %zu bytes on %zu", stats().size, t[i].bytes);
+		if (!size) {
+			CHECK(!keel_lwip_malloc(0));
+			CHECK_EQ(stats().failures, 1);
+			continue;
+		}
+		CHECK(!keel_lwip_malloc(size - HDR + 1));
+		p = keel_lwip_malloc(size - HDR);
+		CHECK(p);
+		memset(p, 0x77, size - HDR);
+		keel_lwip_free(p);
+		check_whole_region();
+	}
 }
 
 TEST(requests_round_to_a_power_of_two)
@@ -549,6 +590,13 @@ TEST(free_outside_the_region_panics)
 	p = keel_lwip_malloc(100);
 	CHECK(p);
 	CHECK_PANICS(keel_lwip_free(other + 16));
+	/* the heap must not read a header outside the region (poisoned) */
+	CHECK_PANICS(keel_lwip_free(NULL));
+	CHECK_PANICS(keel_lwip_free(region));
+	CHECK_PANICS(keel_lwip_free(region - 64));
+	CHECK_PANICS(keel_lwip_free(region + size + HDR));
+	CHECK_PANICS(keel_lwip_free(region + size + 100));
+	CHECK_PANICS(keel_lwip_free((char *)-1));
 	CHECK_EQ(stats().used, 128);
 	keel_lwip_free(p);
 	check_whole_region();
@@ -661,11 +709,11 @@ TEST(misaligned_free_panics)
 		p[k] = 5;
 		p[k + 1] = 0;
 	}
-	for (k = 8; k < 128; k += 8)
+	for (k = 1; k < 128; k++)
 		if (k % MIN_BLOCK)
 			CHECK_PANICS(keel_lwip_free(p + k));
-	CHECK_PANICS(keel_lwip_free(q - 8));
-	CHECK_PANICS(keel_lwip_free(q - 16));
+	for (k = 1; k < 32; k++)
+		CHECK_PANICS(keel_lwip_free(q - k));
 	memset(p, 0, 120); /* zeroes inside: no order in a header there */
 	CHECK_PANICS(keel_lwip_free(p + 32));
 	CHECK_PANICS(keel_lwip_free(p + 64));
