@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
+#include "signal.h"
 #include "timer.h"
 #include "wait.h"
 
@@ -159,7 +160,8 @@ static unsigned idle(void)
 		mask |= t->mask;
 	}
 	mask |= waitq_event_mask();
-	if (deadline == UINT64_MAX && !mask)
+	if (deadline == UINT64_MAX && !(mask & ~KEEL_EV_SIGNAL) &&
+	    (!(mask & KEEL_EV_SIGNAL) || !signal_waiting()))
 		keel_panic("every thread waits for ever: deadlock");
 	ev = time_idle(deadline, mask);
 	waitq_event_wake(ev);
@@ -186,7 +188,8 @@ unsigned sched_block(uint64_t deadline, unsigned mask)
 
 			if (deadline < until)
 				until = deadline;
-			if (until == UINT64_MAX && !mask && !qmask)
+			if (until == UINT64_MAX && !((mask | qmask) & ~KEEL_EV_SIGNAL) &&
+			    (!(qmask & KEEL_EV_SIGNAL) || !signal_waiting()))
 				keel_panic("the only thread waits for ever: deadlock");
 			events = time_idle(until, mask | qmask);
 			waitq_event_wake(events & qmask);

@@ -19,6 +19,14 @@
  * Faults (SIGSEGV, SIGFPE, ...) are reported by the base, not
  * delivered to handlers.
  *
+ * Signals from outside the machine (a host kill, Ctrl-C on keel-run):
+ * SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGUSR2 follow the
+ * application's disposition on bases that offer host_signal. With a
+ * handler installed the base catches them and they are sent to the
+ * process (SI_USER) when the machine next idles or a system call
+ * returns; with SIG_IGN the base ignores them; with SIG_DFL the host's
+ * default stands and the machine ends at once, as a process would.
+ *
  * Above: dispatch.c (signal_return), the blocking calls (signal_pending),
  * fd.c (SIGPIPE), itimer.c (timers). Below: the scheduler.
  */
@@ -29,6 +37,7 @@
 #include "kernel.h"
 #include "sched.h"
 #include "signal.h"
+#include "wait.h"
 
 #define NEVER_BLOCKED (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
 #define DEFAULT_IGNORED                                                                            \
@@ -49,6 +58,15 @@ static uint64_t shared_pending;		   /* sent to the process */
 static struct sig_info shared_info[SIG_NMAX];
 static int timers_armed;
 int signal_work;
+
+/* Signals from outside: which the base catches for us, and the waiter
+ * that takes them when the machine idles (KEEL_EV_SIGNAL). */
+#define FROM_OUTSIDE                                                                               \
+	(SIG_BIT(SIGHUP) | SIG_BIT(SIGINT) | SIG_BIT(SIGQUIT) | SIG_BIT(SIGTERM) |                 \
+	 SIG_BIT(SIGUSR1) | SIG_BIT(SIGUSR2))
+static uint64_t host_caught;
+static struct waiter host_waiter;
+static int in_signal_wait; /* threads in pause, sigsuspend, sigtimedwait */
 
 static const char *const names[32] = {
 	[SIGHUP] = "SIGHUP",	   [SIGINT] = "SIGINT",	  [SIGQUIT] = "SIGQUIT",
@@ -91,7 +109,7 @@ static void work_update(void)
 	struct thread *t;
 
 	signal_work = 1;
-	if (shared_pending || timers_armed)
+	if (shared_pending || timers_armed || host_caught)
 		return;
 	for (t = sched_first(); t; t = t->next)
 		if (t->state != T_DEAD && t->sig.pending)
@@ -252,6 +270,55 @@ static void fill_siginfo(siginfo_t *si, int sig, const struct sig_info *in)
 	si->si_value = in->value;
 }
 
+/* Sends the signals from outside that came to the process. */
+static void host_take(void)
+{
+	uint64_t p = keel_platform->host_signals();
+
+	while (p) {
+		int sig = __builtin_ctzll(p) + 1;
+
+		p &= p - 1;
+		signal_send_process(sig, &(struct sig_info){ .code = SI_USER });
+	}
+}
+
+static void host_wake(struct waiter *w)
+{
+	host_take();
+	if (host_caught)
+		waitq_add(waitq_event(KEEL_EV_SIGNAL), w);
+}
+
+/* The base follows sig's disposition, when it comes from outside. */
+static void host_follow(int sig)
+{
+	uint64_t bit = SIG_BIT(sig);
+	void (*h)(int) = actions[sig - 1].handler;
+	int how = h == SIG_IGN ? KEEL_HOSTSIG_IGNORE : h == SIG_DFL ? KEEL_HOSTSIG_DEFAULT :
+								       KEEL_HOSTSIG_CATCH;
+
+	if (!(bit & FROM_OUTSIDE) || !keel_platform->host_signal ||
+	    keel_platform->host_signal(sig, how) < 0)
+		return;
+	if (how == KEEL_HOSTSIG_CATCH)
+		host_caught |= bit;
+	else
+		host_caught &= ~bit;
+	if (host_caught && !host_waiter.q) {
+		host_waiter.fn = host_wake;
+		waitq_add(waitq_event(KEEL_EV_SIGNAL), &host_waiter);
+	} else if (!host_caught) {
+		waitq_del(&host_waiter);
+	}
+	work_update();
+}
+
+int signal_waiting(void)
+{
+	return in_signal_wait;
+}
+
 static void set_disposition(int sig, const struct ksigaction *ka)
 {
 	uint64_t bit = SIG_BIT(sig);
@@ -263,6 +330,7 @@ static void set_disposition(int sig, const struct ksigaction *ka)
 		ignored |= bit;
 	else
 		ignored &= ~bit;
+	host_follow(sig);
 	if (!(ignored & bit))
 		return;
 	/* POSIX: a pending signal set to be ignored is discarded, blocked
@@ -347,6 +415,8 @@ long signal_return(long r, uintptr_t pc, uintptr_t sp)
 
 	if (timers_armed)
 		itimer_run_due();
+	if (host_caught)
+		host_take();
 	while ((sig = next_signal(t))) {
 		take(t, sig, &in);
 		if (actions[sig - 1].handler == SIG_DFL)
@@ -441,8 +511,10 @@ void signal_mask_end(int interrupted)
 /* Until a signal the thread takes (a handler or a default action). */
 static long wait_for_signal(void)
 {
+	in_signal_wait++;
 	while (!signal_pending())
 		sched_block(UINT64_MAX, 0);
+	in_signal_wait--;
 	return -EINTR;
 }
 
@@ -494,7 +566,9 @@ SYSCALL_DEFINE4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, info, const
 		if (time_now() >= deadline)
 			return -EAGAIN;
 		t->sig.waiting = want;
+		in_signal_wait++;
 		sched_block(deadline, 0);
+		in_signal_wait--;
 		t->sig.waiting = 0;
 	}
 }

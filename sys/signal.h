@@ -76,6 +76,10 @@ void signal_mask_end(int interrupted);
 /* SIGPIPE for the calling thread: a write found no reader (-EPIPE). */
 void signal_pipe(void);
 
+/* How many threads wait for a signal (pause, sigsuspend,
+ * sigtimedwait): with signals from outside caught, not a deadlock. */
+int signal_waiting(void);
+
 /* The live thread tid, or NULL. */
 struct thread *signal_find_thread(int tid);
 

@@ -13,7 +13,7 @@
 #include "signal.h"
 #include "wait.h"
 
-#define NEVENTS 4 /* KEEL_EV_CONSOLE, _NET, _BLOCK, _SOCK */
+#define NEVENTS 5 /* KEEL_EV_CONSOLE, _NET, _BLOCK, _SOCK, _SIGNAL */
 static struct waitq event_q[NEVENTS];
 
 void waitq_add(struct waitq *q, struct waiter *w)

@@ -498,7 +498,7 @@ WEB_INITRD=/initrd
 web_skip=
 "$KEEL_RUN" --help 2>&1 | grep -q -- '--net=host' || web_skip="skipped: keel-run has no --net=host yet"
 "$KEEL_RUN" --help 2>&1 | grep -q -- '--initrd' || web_skip="skipped: keel-run has no --initrd yet"
-web_suite linux-host --root-snapshot -- "$KEEL_RUN" --target=linux --net=host --initrd=@ROOT@ \
+web_suite linux-host --stop-check --root-snapshot -- "$KEEL_RUN" --target=linux --net=host --initrd=@ROOT@ \
 	"$B/apps/httpd" -a 127.0.0.1 -p 0 -r "$WEB_INITRD" -t 3
 "$KEEL_RUN" --help 2>&1 | grep -q -- '--ip=' || web_skip="skipped: keel-run has no --ip= yet"
 if [[ -z $web_skip ]]; then

@@ -68,6 +68,7 @@ static inline long host_syscall6(long n, long a1, long a2, long a3, long a4,
 #define HOST_ppoll 271
 #define HOST_getrandom 318
 #define HOST_seccomp 317
+#define HOST_eventfd2 290
 
 void linux_clock_init(void);
 /* vdso.c: the host's user-space clock_gettime, when the auxiliary
@@ -81,6 +82,13 @@ extern int linux_disk_fd;
 /* The tap keel-run handed over (fd, or -1) and the guest's MAC. */
 void linux_net_init(int fd, const unsigned char mac[6]);
 extern int linux_net_fd;
+/* Signals from outside (faults.c): the eventfd their handler writes
+ * (wait_until ppolls it; -1 if the host gave none), the platform's
+ * host_signal/host_signals, and whether one came and waits. */
+extern int linux_sig_fd;
+int linux_host_signal(int sig, int how);
+uint64_t linux_host_signals(void);
+int linux_host_signal_came(void);
 /* --net=host (hostnet.c): the host's sockets as keel's. init closes
  * every inherited fd but 0-2 and the disk's (the sandbox then lets the
  * socket calls through on fds from 3 up) and installs the stack. */

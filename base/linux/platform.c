@@ -144,17 +144,20 @@ static long net_recv(unsigned dev, struct keel_frame *f, unsigned n)
 	return (long)i;
 }
 
-/* Console input, the tap's frames and, with --net=host, the host
- * sockets some thread waits on (hostnet.c): one ppoll. */
+/* Console input, the tap's frames, signals from outside and, with
+ * --net=host, the host sockets some thread waits on (hostnet.c): one
+ * ppoll. */
 static unsigned wait_until(uint64_t deadline, unsigned mask)
 {
-	static struct pollfd pfd[2 + LINUX_HOSTNET_MAX];
+	static struct pollfd pfd[3 + LINUX_HOSTNET_MAX];
 	struct timespec ts, *tsp = 0;
 	uint64_t now = clock_monotonic();
 	unsigned ev = 0;
-	int n = 2;
+	int n = 3;
 	long r;
 
+	if ((mask & KEEL_EV_SIGNAL) && linux_host_signal_came())
+		return KEEL_EV_SIGNAL;
 	if (deadline != UINT64_MAX) {
 		uint64_t left = deadline > now ? deadline - now : 0;
 		ts.tv_sec = (time_t)(left / 1000000000);
@@ -163,20 +166,26 @@ static unsigned wait_until(uint64_t deadline, unsigned mask)
 	}
 	pfd[0] = (struct pollfd){ -1, POLLIN, 0 };
 	pfd[1] = (struct pollfd){ -1, POLLIN, 0 };
+	pfd[2] = (struct pollfd){ -1, POLLIN, 0 };
 	if (mask & KEEL_EV_CONSOLE)
 		pfd[0].fd = 0;
 	if ((mask & KEEL_EV_NET) && linux_net_fd >= 0)
 		pfd[1].fd = linux_net_fd;
+	if (mask & KEEL_EV_SIGNAL)
+		pfd[2].fd = linux_sig_fd;
 	if (mask & KEEL_EV_SOCK)
-		n += linux_hostnet_watch(pfd + 2, LINUX_HOSTNET_MAX);
-	if ((mask & KEEL_EV_SOCK) && !tsp && n == 2 && pfd[0].fd < 0 && pfd[1].fd < 0)
+		n += linux_hostnet_watch(pfd + 3, LINUX_HOSTNET_MAX);
+	if ((mask & KEEL_EV_SOCK) && !tsp && n == 3 && pfd[0].fd < 0 && pfd[1].fd < 0 &&
+	    pfd[2].fd < 0)
 		return 0; /* the socket waiters left: the scheduler looks again */
 	r = host_syscall(HOST_ppoll, pfd, n, tsp, 0, 8);
 	if (r > 0 && pfd[0].revents)
 		ev |= KEEL_EV_CONSOLE;
 	if (r > 0 && pfd[1].revents)
 		ev |= KEEL_EV_NET;
-	if (r > 0 && n > 2 && linux_hostnet_fired(pfd + 2, n - 2))
+	if ((mask & KEEL_EV_SIGNAL) && linux_host_signal_came())
+		ev |= KEEL_EV_SIGNAL; /* the ppoll was interrupted, or the eventfd fired */
+	if (r > 0 && n > 3 && linux_hostnet_fired(pfd + 3, n - 3))
 		ev |= KEEL_EV_SOCK;
 	return ev;
 }
@@ -307,6 +316,8 @@ const struct keel_platform linux_platform = {
 	.clock_monotonic = clock_monotonic,
 	.clock_realtime = clock_realtime,
 	.wait_until = wait_until,
+	.host_signal = linux_host_signal,
+	.host_signals = linux_host_signals,
 	.exit = linux_exit,
 	.set_tls = set_tls,
 	.mem_protect = mem_protect,

@@ -16,6 +16,7 @@
  * the sockets socket() made. Without --net=host none of this is in.
  */
 #include <netinet/in.h>
+#include <signal.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <stddef.h>
@@ -33,8 +34,14 @@
 	JEQ(n, 0, 8), LOAD(ARG_HI(0)), JEQ(0, 0, 5), LOAD(ARG_LO(0)),         \
 		JEQ(a, 2, 0), JEQ(b, 1, 0), JEQ(c, 0, 1), ALLOW, TRAP
 
+/* if nr == n: allow when arg0 (64-bit) is one of four fds */
+#define ALLOW_FD4(n, a, b, c, d)                                                \
+	JEQ(n, 0, 9), LOAD(ARG_HI(0)), JEQ(0, 0, 6), LOAD(ARG_LO(0)),         \
+		JEQ(a, 3, 0), JEQ(b, 2, 0), JEQ(c, 1, 0), JEQ(d, 0, 1), ALLOW, TRAP
+
 #define DISK_FD 0xfffffffeU /* placeholders: no fd has these numbers */
 #define NET_FD 0xfffffffdU
+#define SIG_FD 0xfffffffcU
 
 static const struct keel_sock_filter head[] = { SECCOMP_HEAD };
 
@@ -146,10 +153,21 @@ static const struct keel_sock_filter hostnet_low[] = {
 static const struct keel_sock_filter base_low[] = {
 	ALLOW_NR(HOST_mprotect),
 	ALLOW_NR(HOST_rt_sigreturn),
-	ALLOW_FD3(HOST_write, 1, 2, NET_FD),
+	ALLOW_FD4(HOST_write, 1, 2, NET_FD, SIG_FD),
 	LOAD(NR),
-	ALLOW_FD3(HOST_read, 0, NET_FD, NET_FD),
+	ALLOW_FD3(HOST_read, 0, NET_FD, SIG_FD),
 	LOAD(NR),
+	/* rt_sigaction for the signals from outside (faults.c) */
+	JEQ(HOST_rt_sigaction, 0, 9),
+	LOAD(ARG_LO(0)),
+	JEQ(SIGHUP, 6, 0),
+	JEQ(SIGINT, 5, 0),
+	JEQ(SIGQUIT, 4, 0),
+	JEQ(SIGTERM, 3, 0),
+	JEQ(SIGUSR1, 2, 0),
+	JEQ(SIGUSR2, 1, 0),
+	TRAP,
+	ALLOW,
 	/* pread64, pwrite64 on the disk's fd only (patched in) */
 	ALLOW_DISK(HOST_pread64),
 	ALLOW_DISK(HOST_pwrite64),
@@ -196,6 +214,8 @@ void linux_seccomp_install(void)
 			filter[i].k = (uint32_t)linux_disk_fd;
 		if (filter[i].k == NET_FD && linux_net_fd >= 0)
 			filter[i].k = (uint32_t)linux_net_fd;
+		if (filter[i].k == SIG_FD && linux_sig_fd >= 0)
+			filter[i].k = (uint32_t)linux_sig_fd;
 	}
 
 	r = host_syscall(HOST_prctl, KEEL_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

@@ -22,6 +22,13 @@
 #define KEEL_EV_NET 0x2u     /* a net device has frames or tx room */
 #define KEEL_EV_BLOCK 0x4u   /* a block request completed */
 #define KEEL_EV_SOCK 0x8u    /* a host socket keel waits on is ready (linux, --net=host) */
+#define KEEL_EV_SIGNAL 0x10u /* a signal came from outside the machine (host_signals) */
+
+/* How a base treats a signal sent to the machine from outside (a host
+ * kill, Ctrl-C), host_signal's how. */
+#define KEEL_HOSTSIG_DEFAULT 0 /* as the host would: the machine ends */
+#define KEEL_HOSTSIG_IGNORE 1
+#define KEEL_HOSTSIG_CATCH 2   /* kept for host_signals, KEEL_EV_SIGNAL */
 
 #define KEEL_MAX_NETS 4
 #define KEEL_MAX_DISKS 4
@@ -117,6 +124,14 @@ struct keel_platform {
 	int (*block_info)(unsigned dev, struct keel_block_info *info);
 	long (*block_submit)(unsigned dev, struct keel_block_req **reqs, unsigned n);
 	long (*block_complete)(unsigned dev, struct keel_block_req **reqs, unsigned n);
+
+	/* Signals from outside the machine (SIGHUP, SIGINT, SIGQUIT,
+	 * SIGTERM, SIGUSR1, SIGUSR2). host_signal: how the base treats sig
+	 * from now on (KEEL_HOSTSIG_*); 0 or -errno. host_signals: takes
+	 * the caught ones that came (bit sig-1 each). NULL where the base
+	 * cannot: the host's default then stands. */
+	int (*host_signal)(int sig, int how);
+	uint64_t (*host_signals)(void);
 };
 
 /* What a base hands to keel_start(). All memory the image may use is

@@ -101,3 +101,67 @@ case_limits() {
 	expect_ok
 	expect_err_empty
 }
+
+# ---- signals from outside the machine (a host kill of keel-run) ----
+# tests/tools/signal-when-ready.sh waits for the image's "ready", then
+# sends the signals to keel-run.
+
+# hostsig_run SIGNALS MODE
+hostsig_run() {
+	local path
+	path=$(image_path hostsig)
+	if [[ ! -x $path ]]; then
+		note_fail "image hostsig did not build: $(grep -m1 -i error "$TB/guest/hostsig.log" 2>/dev/null)"
+		status=none
+		return
+	fi
+	run_host tests/tools/signal-when-ready.sh "$1" -- "$KEEL_RUN" --target="$target" "$path" "$2"
+}
+
+# A handler, the only thread in pause(): SIGTERM reaches it, the image
+# ends as it chooses (status 0), not as the host would.
+guest hostsig-term linux
+case_hostsig_term() {
+	limit=20
+	hostsig_run TERM term
+	expect_ok
+	expect_out_has "got SIGTERM in pause"
+	expect_elapsed 0 10
+}
+
+# A thread that never idles still takes it when a system call returns.
+guest hostsig-busy linux
+case_hostsig_busy() {
+	limit=20
+	hostsig_run USR1 busy
+	expect_ok
+	expect_out_has "got SIGUSR1 after many system calls"
+}
+
+# SIG_IGN: the host ignores SIGINT too; then SIGTERM to a handler.
+guest hostsig-ignore linux
+case_hostsig_ignore() {
+	limit=20
+	hostsig_run INT,TERM ignore
+	expect_ok
+	expect_out_has "got SIGTERM in pause"
+}
+
+# No handler: the host's default ends keel-run at once, 128 + 15.
+guest hostsig-default linux
+case_hostsig_default() {
+	limit=20
+	hostsig_run TERM sleep
+	expect_status 143
+	expect_out_lacks survived
+	expect_elapsed 0 10
+}
+
+# A handler while main sleeps and another thread blocks in read().
+guest hostsig-thread linux
+case_hostsig_thread() {
+	limit=20
+	hostsig_run HUP thread
+	expect_ok
+	expect_out_has "got SIGHUP with a thread blocked"
+}
