@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -316,6 +317,48 @@ static int set_cpu_state(struct vm *vm, uint64_t entry, int fsgsbase)
 	return fsgsbase;
 }
 
+/*
+ * Signals from outside (SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
+ * SIGUSR2) follow what the guest asks (KVM_PORT_SIGNAL): the host's
+ * default, ignored, or caught: the bit is set in the hypercall block
+ * (the guest takes it when a call returns or it idles) and an eventfd
+ * ends a wait. keel-run's parent process passes them on to this one.
+ */
+static volatile uint64_t *guest_signals;
+static int sig_fd = -1;
+static const int from_outside_sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+
+static int from_outside(int sig)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof from_outside_sigs / sizeof from_outside_sigs[0]; i++)
+		if (from_outside_sigs[i] == sig)
+			return 1;
+	return 0;
+}
+
+static void caught(int sig)
+{
+	uint64_t one = 1;
+
+	__atomic_fetch_or(guest_signals, 1ULL << (sig - 1), __ATOMIC_SEQ_CST);
+	if (write(sig_fd, &one, 8) < 0)
+		(void)0; /* the counter is full: a wake-up is pending anyway */
+}
+
+static int64_t hc_signal(struct vm *vm, struct kvm_hcall *h)
+{
+	struct sigaction sa;
+
+	if (h->a[0] > 64 || !from_outside((int)h->a[0]) || h->a[1] > 2 || sig_fd < 0)
+		return -EINVAL;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = h->a[1] == 2 ? caught : h->a[1] == 1 ? SIG_IGN : SIG_DFL;
+	sa.sa_flags = SA_RESTART;
+	return sigaction((int)h->a[0], &sa, NULL) < 0 ? -errno : 0;
+}
+
 static void on_alarm(int sig)
 {
 	timed_out = 1;
@@ -421,11 +464,17 @@ static int64_t hc_read(struct vm *vm, struct kvm_hcall *h)
 
 static int64_t hc_wait(struct vm *vm, struct kvm_hcall *h, double deadline)
 {
-	struct pollfd p[2] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
+	struct pollfd p[3] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
 	struct timespec ts, *tsp = NULL;
 	uint64_t left_ns = h->a[1] > h->a[0] ? h->a[1] - h->a[0] : 0, v;
 	struct vm_net *n = vm->net;
 	int64_t ev = 0;
+
+	if (h->a[2] & 0x10) { /* KEEL_EV_SIGNAL */
+		if (*guest_signals)
+			return 0x10;
+		p[2].fd = sig_fd;
+	}
 
 	if ((h->a[2] & 2) && n) { /* KEEL_EV_NET: the I/O thread wakes us */
 		__atomic_store_n(&n->vcpu_waiting, 1, __ATOMIC_SEQ_CST);
@@ -453,8 +502,14 @@ static int64_t hc_wait(struct vm *vm, struct kvm_hcall *h, double deadline)
 			tsp = &ts;
 		}
 	}
-	if (ppoll(p, 2, tsp, NULL) > 0 && p[0].revents)
+	if (ppoll(p, 3, tsp, NULL) > 0 && p[0].revents)
 		ev |= 1;
+	if (p[2].fd >= 0) {
+		if (p[2].revents && read(sig_fd, &v, 8) < 0)
+			(void)0; /* drained already */
+		if (*guest_signals)
+			ev |= 0x10;
+	}
 	if (p[1].fd >= 0) {
 		__atomic_store_n(&n->vcpu_waiting, 0, __ATOMIC_RELAXED);
 		if (p[1].revents && read(n->wake_fd, &v, 8) < 0)
@@ -569,7 +624,7 @@ static int run_loop(struct vm *vm, const struct options *o)
 				fprintf(stderr, "keel-run: the guest read from port %#x, which keel does not offer; stopping it\n", port);
 				return 2;
 			}
-			if (port >= KVM_PORT_CONSOLE && port <= KVM_PORT_NOTIFY)
+			if (port >= KVM_PORT_CONSOLE && port <= KVM_PORT_SIGNAL)
 				vm->exits_by_port[port - KVM_PORT_CONSOLE]++;
 			switch (port) {
 			case KVM_PORT_CONSOLE: h->ret = hc_console(vm, h); break;
@@ -586,6 +641,7 @@ static int run_loop(struct vm *vm, const struct options *o)
 			case KVM_PORT_QUEUE:
 				h->ret = hc_queue(vm, h);
 				break;
+			case KVM_PORT_SIGNAL: h->ret = hc_signal(vm, h); break;
 			case KVM_PORT_NOTIFY:
 				if (vm->blk && h->a[0] == (uint64_t)vm->blk_dev && h->a[1] == 0)
 					blk_notify(vm, vm->blk);
@@ -633,6 +689,13 @@ static int run_loop(struct vm *vm, const struct options *o)
  * reports it, and the child's teardown overlaps whatever runs next.
  */
 static int report_fd = -1;
+static pid_t vm_child;
+
+/* keel-run's own process: a signal from outside goes to the VM's. */
+static void pass_on(int sig)
+{
+	kill(vm_child, sig);
+}
 
 static void detach_teardown(void)
 {
@@ -647,13 +710,25 @@ static void detach_teardown(void)
 		close(p[0]);
 		report_fd = p[1];
 		/* keel-run killed before the guest ended takes the VM with it
-		 * (until the report, see kvm_run). */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		 * (until the report, see kvm_run): SIGKILL, which a guest
+		 * catching signals from outside cannot keep off. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
 		return;
 	}
 	close(p[1]);
+	vm_child = pid;
+	{
+		struct sigaction sa;
+		unsigned i;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = pass_on;
+		sa.sa_flags = SA_RESTART;
+		for (i = 0; i < sizeof from_outside_sigs / sizeof from_outside_sigs[0]; i++)
+			sigaction(from_outside_sigs[i], &sa, NULL);
+	}
 	do
 		r = read(p[0], &st, 1);
 	while (r < 0 && errno == EINTR);
@@ -663,8 +738,11 @@ static void detach_teardown(void)
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	if (WIFSIGNALED(ws)) {
-		fprintf(stderr, "keel-run: the monitor died of signal %d (%s)\n",
-			WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+		/* one from outside, at the guest's default: as if keel-run
+		 * itself had died of it, without a word */
+		if (!from_outside(WTERMSIG(ws)))
+			fprintf(stderr, "keel-run: the monitor died of signal %d (%s)\n",
+				WTERMSIG(ws), strsignal(WTERMSIG(ws)));
 		_exit(128 + WTERMSIG(ws));
 	}
 	_exit(WIFEXITED(ws) ? WEXITSTATUS(ws) : 1);
@@ -740,6 +818,8 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	build_syscall_stub(&vm);
 	load_image(&vm, elf, len);
 	bi = (struct kvm_boot_info *)(vm.mem + KVM_BOOT);
+	guest_signals = &((struct kvm_hcall *)(vm.mem + KVM_HCALL))->host_signals;
+	sig_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	bi->magic = KVM_BOOT_MAGIC;
 	bi->mem_size = vm.mem_size;
 	bi->tsc_khz = (uint64_t)tsc_khz;
@@ -806,7 +886,7 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	if (getenv("KEEL_RUN_NO_SANDBOX") == NULL) {
 		int r = sandbox_enter(vm.vcpu, report_fd, vm.blk ? vm.blk->fd : -1,
 				      vm.net ? vm.net->fd : -1, vm.net ? vm.net->kick_fd : -1,
-				      vm.net ? vm.net->wake_fd : -1);
+				      vm.net ? vm.net->wake_fd : -1, sig_fd);
 		if (r)
 			fail("cannot enter the monitor's seccomp sandbox: %s", strerror(-r));
 	}

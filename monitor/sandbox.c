@@ -31,7 +31,8 @@ static void refused(int sig, siginfo_t *si, void *ctx)
 	_exit(159);
 }
 
-int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd, int kick_fd, int wake_fd)
+int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd, int kick_fd, int wake_fd,
+		  int sig_fd)
 {
 	struct keel_sock_filter f[] = {
 		SECCOMP_HEAD,
@@ -46,16 +47,17 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd, int kick_
 		ALLOW_NR(__NR_tgkill),
 		ALLOW_NR(__NR_rt_sigprocmask),
 		/* write or writev (musl's stdio) to 1, 2, the status pipe to
-		 * the parent, the tap, the network thread's eventfds */
+		 * the parent, the tap, the eventfds (network thread, signals) */
 		JEQ(__NR_write, 1, 0),
-		JEQ(__NR_writev, 0, 9),
+		JEQ(__NR_writev, 0, 10),
 		LOAD(ARG_LO(0)),
-		JEQ(1, 5, 0),
-		JEQ(2, 4, 0),
-		JEQ((unsigned)report_fd, 3, 0),
-		JEQ((unsigned)tap_fd, 2, 0),
-		JEQ((unsigned)kick_fd, 1, 0),
-		JEQ((unsigned)wake_fd, 0, 1),
+		JEQ(1, 6, 0),
+		JEQ(2, 5, 0),
+		JEQ((unsigned)report_fd, 4, 0),
+		JEQ((unsigned)tap_fd, 3, 0),
+		JEQ((unsigned)kick_fd, 2, 0),
+		JEQ((unsigned)wake_fd, 1, 0),
+		JEQ((unsigned)sig_fd, 0, 1),
 		ALLOW,
 		TRAP,
 		/* the disk: reads, writes and flushes of its fd only */
@@ -70,12 +72,24 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd, int kick_
 		TRAP,
 		/* read(0, the tap or the eventfds), readv(the tap) */
 		JEQ(__NR_readv, 1, 0),
-		JEQ(__NR_read, 0, 7),
+		JEQ(__NR_read, 0, 8),
 		LOAD(ARG_LO(0)),
-		JEQ(0, 4, 0),
-		JEQ((unsigned)tap_fd, 3, 0),
-		JEQ((unsigned)kick_fd, 2, 0),
-		JEQ((unsigned)wake_fd, 1, 0),
+		JEQ(0, 5, 0),
+		JEQ((unsigned)tap_fd, 4, 0),
+		JEQ((unsigned)kick_fd, 3, 0),
+		JEQ((unsigned)wake_fd, 2, 0),
+		JEQ((unsigned)sig_fd, 1, 0),
+		TRAP,
+		ALLOW,
+		/* rt_sigaction for the signals from outside (KVM_PORT_SIGNAL) */
+		JEQ(__NR_rt_sigaction, 0, 9),
+		LOAD(ARG_LO(0)),
+		JEQ(SIGHUP, 6, 0),
+		JEQ(SIGINT, 5, 0),
+		JEQ(SIGQUIT, 4, 0),
+		JEQ(SIGTERM, 3, 0),
+		JEQ(SIGUSR1, 2, 0),
+		JEQ(SIGUSR2, 1, 0),
 		TRAP,
 		ALLOW,
 		/* ioctl: KVM_RUN and register access on the vCPU; TIOCGWINSZ on 0-2 */

@@ -509,7 +509,7 @@ if [[ -z $web_skip ]]; then
 		web_skip=${target_skip[kvm]}
 	fi
 fi
-web_suite kvm-tap --netns --root-snapshot --host=10.77.0.2 --port=8080 -- "$KEEL_RUN" --target=kvm \
+web_suite kvm-tap --netns --stop-check --root-snapshot --host=10.77.0.2 --port=8080 -- "$KEEL_RUN" --target=kvm \
 	--net=tap:ktap0 --ip=10.77.0.2/24 --initrd=@ROOT@ "$B/apps/httpd" -p @PORT@ \
 	-r "$WEB_INITRD" -t 3
 

@@ -96,6 +96,8 @@ static uint64_t clock_realtime(void)
 
 static unsigned wait_until(uint64_t deadline, unsigned mask)
 {
+	if ((mask & KEEL_EV_SIGNAL) && hc->host_signals)
+		return KEEL_EV_SIGNAL;
 	/* Block requests complete during their notification. */
 	if ((mask & KEEL_EV_BLOCK) && blk_state == 1 && virtq_pending(&blk.q))
 		return KEEL_EV_BLOCK;
@@ -143,6 +145,20 @@ static int set_tls(void *tp)
 static int mem_protect(void *addr, size_t len, int prot)
 {
 	return x86_protect((uint64_t *)KVM_PML4, (uintptr_t)addr, len, prot);
+}
+
+/* Signals from outside: the monitor catches the ones asked for and
+ * sets their bits in the hypercall block (and ends a wait). */
+static int host_signal(int sig, int how)
+{
+	hc->a[0] = (uint64_t)sig;
+	hc->a[1] = (uint64_t)how;
+	return (int)hcall(KVM_PORT_SIGNAL);
+}
+
+static uint64_t host_signals(void)
+{
+	return hc->host_signals ? __atomic_exchange_n(&hc->host_signals, 0, __ATOMIC_SEQ_CST) : 0;
 }
 
 static long entropy(void *buf, size_t len)
@@ -317,6 +333,8 @@ static const struct keel_platform kvm_platform = {
 	.block_info = block_info,
 	.block_submit = block_submit,
 	.block_complete = block_complete,
+	.host_signal = host_signal,
+	.host_signals = host_signals,
 };
 
 /* Before keel_start there is no keel_log: one line, then exit 2. */

@@ -57,12 +57,16 @@ enum kvm_port {
 	KVM_PORT_SETFS = 0x506,   /* a0 fs base (when wrfsbase is unusable) */
 	KVM_PORT_QUEUE = 0x507,   /* a0 dev, a1 queue, a2 num, a3 desc, a4 avail, a5 used */
 	KVM_PORT_NOTIFY = 0x508,  /* a0 dev, a1 queue: process what is available */
+	KVM_PORT_SIGNAL = 0x509,  /* a0 sig, a1 how (KEEL_HOSTSIG_*) -> ret 0, -EINVAL */
 	KVM_PORT_FAULT = 0x5fe,   /* from the CPL0 exception stubs: al = vector */
 };
 
 struct kvm_hcall {
 	uint64_t a[6];
 	int64_t ret;
+	/* Bit sig-1: a signal the guest catches (KVM_PORT_SIGNAL) came
+	 * from outside; the monitor sets it, the guest takes it. */
+	uint64_t host_signals;
 };
 
 #define KVM_BOOT_MAGIC 0x6b65656c6b766d31ULL /* "keelkvm1" */

@@ -104,7 +104,8 @@ case_limits() {
 
 # ---- signals from outside the machine (a host kill of keel-run) ----
 # tests/tools/signal-when-ready.sh waits for the image's "ready", then
-# sends the signals to keel-run.
+# sends the signals to keel-run. The Linux base and keel's KVM monitor
+# pass them in; under QEMU the host's default stands (QEMU's own).
 
 # hostsig_run SIGNALS MODE
 hostsig_run() {
@@ -121,6 +122,7 @@ hostsig_run() {
 # A handler, the only thread in pause(): SIGTERM reaches it, the image
 # ends as it chooses (status 0), not as the host would.
 guest hostsig-term linux
+guest hostsig-term kvm
 case_hostsig_term() {
 	limit=20
 	hostsig_run TERM term
@@ -131,6 +133,7 @@ case_hostsig_term() {
 
 # A thread that never idles still takes it when a system call returns.
 guest hostsig-busy linux
+guest hostsig-busy kvm
 case_hostsig_busy() {
 	limit=20
 	hostsig_run USR1 busy
@@ -140,6 +143,7 @@ case_hostsig_busy() {
 
 # SIG_IGN: the host ignores SIGINT too; then SIGTERM to a handler.
 guest hostsig-ignore linux
+guest hostsig-ignore kvm
 case_hostsig_ignore() {
 	limit=20
 	hostsig_run INT,TERM ignore
@@ -149,6 +153,7 @@ case_hostsig_ignore() {
 
 # No handler: the host's default ends keel-run at once, 128 + 15.
 guest hostsig-default linux
+guest hostsig-default kvm
 case_hostsig_default() {
 	limit=20
 	hostsig_run TERM sleep
@@ -159,6 +164,7 @@ case_hostsig_default() {
 
 # A handler while main sleeps and another thread blocks in read().
 guest hostsig-thread linux
+guest hostsig-thread kvm
 case_hostsig_thread() {
 	limit=20
 	hostsig_run HUP thread
