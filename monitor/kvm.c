@@ -911,12 +911,17 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 		print_stats(&vm, status);
 	if (report_fd >= 0) {
 		unsigned char st = (unsigned char)status;
-		sigset_t term;
+		sigset_t outside;
+		unsigned i;
 
-		/* Once reported, the parent's exit must not end our teardown. */
-		sigemptyset(&term);
-		sigaddset(&term, SIGTERM);
-		sigprocmask(SIG_BLOCK, &term, NULL);
+		/* Once reported, the parent's exit must not end our teardown:
+		 * no death signal (SIGKILL cannot be blocked), and no signal
+		 * from outside either. */
+		prctl(PR_SET_PDEATHSIG, 0);
+		sigemptyset(&outside);
+		for (i = 0; i < sizeof from_outside_sigs / sizeof from_outside_sigs[0]; i++)
+			sigaddset(&outside, from_outside_sigs[i]);
+		sigprocmask(SIG_BLOCK, &outside, NULL);
 		if (write(report_fd, &st, 1) != 1)
 			_exit(status);
 	}

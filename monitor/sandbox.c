@@ -92,6 +92,14 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd, int kick_
 		JEQ(SIGUSR2, 1, 0),
 		TRAP,
 		ALLOW,
+		/* prctl(PR_SET_PDEATHSIG, 0) once the guest ended (kvm_run) */
+		JEQ(__NR_prctl, 0, 6),
+		LOAD(ARG_LO(0)),
+		JEQ(PR_SET_PDEATHSIG, 0, 2),
+		LOAD(ARG_LO(1)),
+		JEQ(0, 1, 0),
+		TRAP,
+		ALLOW,
 		/* ioctl: KVM_RUN and register access on the vCPU; TIOCGWINSZ on 0-2 */
 		JEQ(__NR_ioctl, 0, 13),
 		LOAD(ARG_LO(0)),
