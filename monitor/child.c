@@ -54,13 +54,56 @@ int child_wait(pid_t pid, double timeout, int *ws)
 	return 0;
 }
 
+static const int outside[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+static pid_t passed_to;
+
+int signal_from_outside(int sig)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof outside / sizeof outside[0]; i++)
+		if (outside[i] == sig)
+			return 1;
+	return 0;
+}
+
+void signals_from_outside(sigset_t *set)
+{
+	unsigned i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof outside / sizeof outside[0]; i++)
+		sigaddset(set, outside[i]);
+}
+
+static void pass_on(int sig)
+{
+	kill(passed_to, sig);
+}
+
+void child_pass_signals(pid_t pid)
+{
+	struct sigaction sa;
+	unsigned i;
+
+	passed_to = pid;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = pass_on;
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < sizeof outside / sizeof outside[0]; i++)
+		sigaction(outside[i], &sa, NULL);
+}
+
 int child_status(int ws, const char *what)
 {
 	if (WIFEXITED(ws))
 		return WEXITSTATUS(ws);
 	if (WIFSIGNALED(ws)) {
-		fprintf(stderr, "keel-run: %s was killed by signal %d (%s)\n", what,
-			WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+		/* one from outside, at the child's default: as if keel-run
+		 * itself had died of it, without a word */
+		if (!signal_from_outside(WTERMSIG(ws)))
+			fprintf(stderr, "keel-run: %s was killed by signal %d (%s)\n", what,
+				WTERMSIG(ws), strsignal(WTERMSIG(ws)));
 		return 128 + WTERMSIG(ws);
 	}
 	return 1;

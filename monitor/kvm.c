@@ -32,6 +32,7 @@
 
 #include <keel/kvm.h>
 
+#include "child.h"
 #include "kvm.h"
 #include "sandbox.h"
 #include "vm.h"
@@ -326,18 +327,6 @@ static int set_cpu_state(struct vm *vm, uint64_t entry, int fsgsbase)
  */
 static volatile uint64_t *guest_signals;
 static int sig_fd = -1;
-static const int from_outside_sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
-
-static int from_outside(int sig)
-{
-	unsigned i;
-
-	for (i = 0; i < sizeof from_outside_sigs / sizeof from_outside_sigs[0]; i++)
-		if (from_outside_sigs[i] == sig)
-			return 1;
-	return 0;
-}
-
 static void caught(int sig)
 {
 	uint64_t one = 1;
@@ -351,7 +340,7 @@ static int64_t hc_signal(struct vm *vm, struct kvm_hcall *h)
 {
 	struct sigaction sa;
 
-	if (h->a[0] > 64 || !from_outside((int)h->a[0]) || h->a[1] > 2 || sig_fd < 0)
+	if (h->a[0] > 64 || !signal_from_outside((int)h->a[0]) || h->a[1] > 2 || sig_fd < 0)
 		return -EINVAL;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = h->a[1] == 2 ? caught : h->a[1] == 1 ? SIG_IGN : SIG_DFL;
@@ -689,13 +678,6 @@ static int run_loop(struct vm *vm, const struct options *o)
  * reports it, and the child's teardown overlaps whatever runs next.
  */
 static int report_fd = -1;
-static pid_t vm_child;
-
-/* keel-run's own process: a signal from outside goes to the VM's. */
-static void pass_on(int sig)
-{
-	kill(vm_child, sig);
-}
 
 static void detach_teardown(void)
 {
@@ -718,17 +700,7 @@ static void detach_teardown(void)
 		return;
 	}
 	close(p[1]);
-	vm_child = pid;
-	{
-		struct sigaction sa;
-		unsigned i;
-
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = pass_on;
-		sa.sa_flags = SA_RESTART;
-		for (i = 0; i < sizeof from_outside_sigs / sizeof from_outside_sigs[0]; i++)
-			sigaction(from_outside_sigs[i], &sa, NULL);
-	}
+	child_pass_signals(pid); /* keel-run's own process: on to the VM's */
 	do
 		r = read(p[0], &st, 1);
 	while (r < 0 && errno == EINTR);
@@ -740,7 +712,7 @@ static void detach_teardown(void)
 	if (WIFSIGNALED(ws)) {
 		/* one from outside, at the guest's default: as if keel-run
 		 * itself had died of it, without a word */
-		if (!from_outside(WTERMSIG(ws)))
+		if (!signal_from_outside(WTERMSIG(ws)))
 			fprintf(stderr, "keel-run: the monitor died of signal %d (%s)\n",
 				WTERMSIG(ws), strsignal(WTERMSIG(ws)));
 		_exit(128 + WTERMSIG(ws));
@@ -912,15 +884,12 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 	if (report_fd >= 0) {
 		unsigned char st = (unsigned char)status;
 		sigset_t outside;
-		unsigned i;
 
 		/* Once reported, the parent's exit must not end our teardown:
 		 * no death signal (SIGKILL cannot be blocked), and no signal
 		 * from outside either. */
 		prctl(PR_SET_PDEATHSIG, 0);
-		sigemptyset(&outside);
-		for (i = 0; i < sizeof from_outside_sigs / sizeof from_outside_sigs[0]; i++)
-			sigaddset(&outside, from_outside_sigs[i]);
+		signals_from_outside(&outside);
 		sigprocmask(SIG_BLOCK, &outside, NULL);
 		if (write(report_fd, &st, 1) != 1)
 			_exit(status);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -227,7 +228,7 @@ int linux_run(const struct options *o, const unsigned char *elf, size_t len,
 	      const struct image_info *info)
 {
 	char **env = build_env(o);
-	pid_t pid;
+	pid_t pid, parent;
 	int ws;
 
 	if (!o->timeout && !getenv("KEEL_RUN_EXEC")) {
@@ -241,14 +242,21 @@ int linux_run(const struct options *o, const unsigned char *elf, size_t len,
 		execve(o->image, o->argv, env);
 		fail("%s: cannot execute: %s", o->image, strerror(errno));
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid < 0)
 		fail("fork: %s%s", strerror(errno), "");
 	if (pid == 0) {
+		/* keel-run killed takes the image with it; the signals from
+		 * outside it passes on (child_pass_signals) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		execve(o->image, o->argv, env);
 		fprintf(stderr, "keel-run: %s: cannot execute: %s\n", o->image, strerror(errno));
 		_exit(2);
 	}
+	child_pass_signals(pid);
 	if (child_wait(pid, o->timeout, &ws) == CHILD_TIMED_OUT) {
 		fprintf(stderr, "keel-run: %s: timed out after %g s; stopped\n", o->image,
 			o->timeout);

@@ -171,3 +171,24 @@ case_hostsig_thread() {
 	expect_ok
 	expect_out_has "got SIGHUP with a thread blocked"
 }
+
+# Under --timeout keel-run watches the image from a process of its own
+# (the linux target forks, kvm always does): the signals from outside
+# go on to the image, and keel-run killed outright takes it along.
+guest hostsig-watched linux
+guest hostsig-watched kvm
+case_hostsig_watched() {
+	local path
+	limit=30
+	path=$(image_path hostsig)
+	run_host "$TB/tools/reap" 3 tests/tools/signal-when-ready.sh TERM -- \
+		"$KEEL_RUN" --target="$target" --timeout=20 "$path" term
+	expect_ok
+	expect_out_has "got SIGTERM in pause"
+	expect_clean_end
+	run_host "$TB/tools/reap" 3 tests/tools/signal-when-ready.sh KILL -- \
+		"$KEEL_RUN" --target="$target" --timeout=20 "$path" sleep
+	expect_status 137
+	expect_elapsed 0 10
+	! grep -q 'still running' "$err" || note_fail "$(grep -m1 'still running' "$err")"
+}
