@@ -82,16 +82,7 @@ int sandbox_enter(int vcpu_fd, int report_fd, int disk_fd, int tap_fd, int kick_
 		TRAP,
 		ALLOW,
 		/* rt_sigaction for the signals from outside (KVM_PORT_SIGNAL) */
-		JEQ(__NR_rt_sigaction, 0, 9),
-		LOAD(ARG_LO(0)),
-		JEQ(SIGHUP, 6, 0),
-		JEQ(SIGINT, 5, 0),
-		JEQ(SIGQUIT, 4, 0),
-		JEQ(SIGTERM, 3, 0),
-		JEQ(SIGUSR1, 2, 0),
-		JEQ(SIGUSR2, 1, 0),
-		TRAP,
-		ALLOW,
+		ALLOW_SIGACTION_FROM_OUTSIDE(__NR_rt_sigaction),
 		/* prctl(PR_SET_PDEATHSIG, 0) once the guest ended (kvm_run) */
 		JEQ(__NR_prctl, 0, 6),
 		LOAD(ARG_LO(0)),

@@ -158,16 +158,7 @@ static const struct keel_sock_filter base_low[] = {
 	ALLOW_FD3(HOST_read, 0, NET_FD, SIG_FD),
 	LOAD(NR),
 	/* rt_sigaction for the signals from outside (faults.c) */
-	JEQ(HOST_rt_sigaction, 0, 9),
-	LOAD(ARG_LO(0)),
-	JEQ(SIGHUP, 6, 0),
-	JEQ(SIGINT, 5, 0),
-	JEQ(SIGQUIT, 4, 0),
-	JEQ(SIGTERM, 3, 0),
-	JEQ(SIGUSR1, 2, 0),
-	JEQ(SIGUSR2, 1, 0),
-	TRAP,
-	ALLOW,
+	ALLOW_SIGACTION_FROM_OUTSIDE(HOST_rt_sigaction),
 	/* pread64, pwrite64 on the disk's fd only (patched in) */
 	ALLOW_DISK(HOST_pread64),
 	ALLOW_DISK(HOST_pwrite64),

@@ -60,6 +60,14 @@ struct keel_seccomp_data {
 /* if nr == n: allow */
 #define ALLOW_NR(n) JEQ(n, 0, 1), ALLOW
 
+/* if nr is rt_sigaction's (n): allow for the signals from outside the
+ * machine only (SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2;
+ * sys/signal.c), trap for any other. Needs <signal.h>. */
+#define ALLOW_SIGACTION_FROM_OUTSIDE(n)                                        \
+	JEQ(n, 0, 9), LOAD(ARG_LO(0)), JEQ(SIGHUP, 6, 0), JEQ(SIGINT, 5, 0),  \
+		JEQ(SIGQUIT, 4, 0), JEQ(SIGTERM, 3, 0), JEQ(SIGUSR1, 2, 0),    \
+		JEQ(SIGUSR2, 1, 0), TRAP, ALLOW
+
 /* The common head: x86-64 only (else kill), never an x32 number. */
 #define SECCOMP_HEAD                                                           \
 	LOAD(ARCH), JEQ(KEEL_AUDIT_ARCH_X86_64, 1, 0), KILL, LOAD(NR),           \
