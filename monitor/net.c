@@ -107,7 +107,9 @@ static uint64_t now_ns(void)
 static int chain(struct vm *vm, struct vm_queue *q, uint16_t head, int writable,
 		 struct iovec *iov, unsigned *n, size_t *total)
 {
-	struct desc *t = guest_ptr(vm, q->desc, 16ULL * q->num);
+	/* The guest runs meanwhile and may rewrite the table: each field
+	 * is read once, into d, and only d is used. */
+	const volatile struct desc *t = guest_ptr(vm, q->desc, 16ULL * q->num);
 	uint16_t i = head;
 	unsigned k = 0;
 
@@ -118,7 +120,10 @@ static int chain(struct vm *vm, struct vm_queue *q, uint16_t head, int writable,
 
 		if (i >= q->num || k == MAX_SEGS)
 			return -1;
-		d = t[i];
+		d.addr = t[i].addr;
+		d.len = t[i].len;
+		d.flags = t[i].flags;
+		d.next = t[i].next;
 		if (!!(d.flags & DESC_F_WRITE) != writable || !(p = guest_ptr(vm, d.addr, d.len)))
 			return -1;
 		iov[k].iov_base = p;
