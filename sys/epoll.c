@@ -451,6 +451,7 @@ static long ep_wait(int epfd, struct epoll_event *out, int max, uint64_t deadlin
 	ep = ef->priv;
 	ef->refs++; /* a close by another thread while this one waits */
 	for (;;) {
+		waitq_event_look(KEEL_EV_SOCK); /* host sockets: see wait.h */
 		rearm_unarmed(ep);
 		n = harvest(ep, out, max);
 		if (n)

@@ -88,6 +88,26 @@ unsigned waitq_event_mask(void)
 	return m;
 }
 
+/* At most this often, a look without waiting (waitq_event_look). */
+#define LOOK_NS 50000
+
+void waitq_event_look(unsigned mask)
+{
+	static uint64_t last;
+	uint64_t now;
+	unsigned ev;
+
+	mask &= waitq_event_mask();
+	if (!mask)
+		return;
+	now = time_now();
+	if (now - last < LOOK_NS)
+		return;
+	last = now;
+	ev = keel_platform->wait_until(now, mask); /* the deadline is now: no wait */
+	waitq_event_wake(ev & mask);
+}
+
 void waitq_event_wake(unsigned ev)
 {
 	int i;

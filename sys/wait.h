@@ -58,6 +58,13 @@ struct waitq *waitq_event(unsigned ev);
  * them), and the wake of the queues of ev (the scheduler, after idle). */
 unsigned waitq_event_mask(void);
 void waitq_event_wake(unsigned ev);
+/* The platform's events are looked at when the machine idles. A thread
+ * that keeps finding work may not idle for long (epoll_wait whose items
+ * are ready again at every call): then a host socket that became ready
+ * meanwhile waits until it does. This looks at the events of mask that
+ * have waiters without waiting, at most every 50 us; only for events a
+ * look costs no VM exit for (KEEL_EV_SOCK). */
+void waitq_event_look(unsigned mask);
 
 /* The waiters one poll/select/epoll_wait/blocking call puts on queues. */
 struct poll_table {
