@@ -822,7 +822,6 @@ int kvm_run(const struct options *o, const unsigned char *elf, size_t len,
 		if (o->tap) {
 			static struct vm_net net;
 			char err[200];
-
 			int r;
 
 			net.fd = tap_open(o->tap, 1, err, sizeof err);

@@ -361,16 +361,16 @@ static int rx_room(struct vm *vm, struct vm_net *n)
 	return !n->tap_broken && *avail_idx(vm, &n->rx) != n->rx.last_avail;
 }
 
-/* Reads frames from the tap straight into posted buffers; returns how
- * many were delivered. *empty: the tap had no more. */
-static unsigned net_rx(struct vm *vm, struct vm_net *n, int *empty)
+/* Reads frames from the tap straight into posted buffers, until the
+ * tap has no more or no buffer is posted; returns how many were
+ * delivered. */
+static unsigned net_rx(struct vm *vm, struct vm_net *n)
 {
 	struct vm_queue *q = &n->rx;
 	volatile uint16_t *idx = avail_idx(vm, q);
 	volatile uint16_t *ring = guest_ptr(vm, q->avail + 4, 2ULL * q->num);
 	unsigned delivered = 0;
 
-	*empty = 0;
 	while (q->last_avail != *idx) {
 		uint16_t head = ring[q->last_avail % q->num];
 		struct iovec iov[MAX_SEGS];
@@ -392,7 +392,6 @@ static unsigned net_rx(struct vm *vm, struct vm_net *n, int *empty)
 					strerror(errno));
 				n->tap_broken = 1;
 			}
-			*empty = 1;
 			break; /* the buffer stays posted */
 		}
 		if ((size_t)r > total) { /* cut short by the buffer: dropped */
@@ -438,13 +437,12 @@ static void *io_thread(void *arg)
 		if (__atomic_load_n(&n->running, __ATOMIC_ACQUIRE)) {
 			uint64_t t = now_ns();
 			unsigned did = net_tx(vm, n);
-			int empty;
 
 			/* The tap costs a system call to look at: right after
 			 * frames moved (answers follow them), else every
 			 * TAP_POLL_NS while spinning. */
 			if (rx_room(vm, n) && (did || t - tap_at >= TAP_POLL_NS)) {
-				unsigned got = net_rx(vm, n, &empty);
+				unsigned got = net_rx(vm, n);
 
 				tap_at = t;
 				did += got;
@@ -465,8 +463,6 @@ static void *io_thread(void *arg)
 				__builtin_ia32_pause(); /* busy a moment ago: look again */
 				continue;
 			}
-			if (rx_room(vm, n))
-				p[1].fd = n->fd;
 			if (t - busy < NAP_UNTIL_NS) {
 				/* Quiet for a moment only: nap on the tap without
 				 * asking for notifications, so the guest sends its
@@ -479,10 +475,10 @@ static void *io_thread(void *arg)
 				want_notify(vm, &n->rx);
 				if (*avail_idx(vm, &n->tx) != n->tx.last_avail)
 					continue;
-				if (rx_room(vm, n))
-					p[1].fd = n->fd;
 				n->io_sleeps++;
 			}
+			if (rx_room(vm, n)) /* after want_notify: buffers posted meanwhile count */
+				p[1].fd = n->fd;
 		}
 		if (ppoll(p, 2, tsp, NULL) < 0 && errno != EINTR)
 			return NULL;
@@ -502,7 +498,7 @@ int net_start(struct vm *vm, struct vm_net *n)
 	n->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (n->kick_fd < 0 || n->wake_fd < 0)
 		return -errno;
-	/* Signals (--timeout's alarm, profiling) stay with the vCPU. */
+	/* Signals (--timeout's alarm, those from outside) stay with the vCPU. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&n->io, NULL, io_thread, vm);
