@@ -144,6 +144,17 @@ static struct thread *pick(unsigned events)
 	return after ? after : first;
 }
 
+/* Whether an idle machine waiting for the events of mask until
+ * deadline is deadlocked: no deadline, no event, and no thread waiting
+ * for a signal (pause, sigsuspend) that one from outside could bring.
+ * Threads that only wait on each other stay a reported deadlock even
+ * while signals from outside are caught. */
+static int nothing_wakes(uint64_t deadline, unsigned mask)
+{
+	return deadline == UINT64_MAX && !(mask & ~KEEL_EV_SIGNAL) &&
+	       (!(mask & KEEL_EV_SIGNAL) || !signal_waiting());
+}
+
 /* Nothing can run: idle until the earliest deadline (a thread's or a
  * kernel timer's) or a wanted event. */
 static unsigned idle(void)
@@ -160,8 +171,7 @@ static unsigned idle(void)
 		mask |= t->mask;
 	}
 	mask |= waitq_event_mask();
-	if (deadline == UINT64_MAX && !(mask & ~KEEL_EV_SIGNAL) &&
-	    (!(mask & KEEL_EV_SIGNAL) || !signal_waiting()))
+	if (nothing_wakes(deadline, mask))
 		keel_panic("every thread waits for ever: deadlock");
 	ev = time_idle(deadline, mask);
 	waitq_event_wake(ev);
@@ -188,8 +198,7 @@ unsigned sched_block(uint64_t deadline, unsigned mask)
 
 			if (deadline < until)
 				until = deadline;
-			if (until == UINT64_MAX && !((mask | qmask) & ~KEEL_EV_SIGNAL) &&
-			    (!(qmask & KEEL_EV_SIGNAL) || !signal_waiting()))
+			if (nothing_wakes(until, mask | qmask))
 				keel_panic("the only thread waits for ever: deadlock");
 			events = time_idle(until, mask | qmask);
 			waitq_event_wake(events & qmask);
