@@ -730,16 +730,16 @@ static int lw_connect(struct file *f, const struct sockaddr *a, socklen_t len)
 	err_t e;
 	int r;
 
+	if (ls->type == SOCK_DGRAM && len >= sizeof(sa_family_t) && a->sa_family == AF_UNSPEC) {
+		udp_disconnect(ls->udp);
+		ls->state = S_NEW;
+		keep_addrs(ls);
+		return 0;
+	}
+	r = addr_in(a, len, &ip, &port);
+	if (r)
+		return r;
 	if (ls->type == SOCK_DGRAM) {
-		if (len >= sizeof(sa_family_t) && a->sa_family == AF_UNSPEC) {
-			udp_disconnect(ls->udp);
-			ls->state = S_NEW;
-			keep_addrs(ls);
-			return 0;
-		}
-		r = addr_in(a, len, &ip, &port);
-		if (r)
-			return r;
 		e = udp_connect(ls->udp, &ip, port);
 		if (e != ERR_OK)
 			return e == ERR_USE ? -EADDRNOTAVAIL : -err_errno(e);
@@ -747,9 +747,6 @@ static int lw_connect(struct file *f, const struct sockaddr *a, socklen_t len)
 		keep_addrs(ls);
 		return 0;
 	}
-	r = addr_in(a, len, &ip, &port);
-	if (r)
-		return r;
 	switch (ls->state) {
 	case S_LISTEN:
 	case S_CONNECTED:
