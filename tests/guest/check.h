@@ -9,6 +9,7 @@
 #define KEEL_TEST_CHECK_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,21 @@ static inline ssize_t read_all(char *buf, size_t n)
 	while (got < n && (r = read(0, buf + got, n - got)) > 0)
 		got += (size_t)r;
 	return (ssize_t)got;
+}
+
+/* Installs fn for sig (a sa_sigaction when flags has SA_SIGINFO),
+ * with an empty sa_mask. */
+static inline void handle(int sig, void *fn, int flags)
+{
+	struct sigaction sa = { 0 };
+
+	if (flags & SA_SIGINFO)
+		sa.sa_sigaction = fn;
+	else
+		sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaction(sig, &sa, NULL) == 0);
 }
 
 static inline int done(void)

@@ -79,19 +79,6 @@ static void on_jump(int sig)
 	siglongjmp(jump, sig);
 }
 
-static void handle(int sig, void *fn, int flags)
-{
-	struct sigaction sa = { 0 };
-
-	if (flags & SA_SIGINFO)
-		sa.sa_sigaction = fn;
-	else
-		sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	CHECK(sigaction(sig, &sa, NULL) == 0);
-}
-
 static int blocked(int sig)
 {
 	sigset_t s;

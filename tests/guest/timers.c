@@ -35,19 +35,6 @@ static void on_rt(int sig, siginfo_t *si, void *uc)
 	rt_timerid = si->si_timerid;
 }
 
-static void handle(int sig, void *fn, int flags)
-{
-	struct sigaction sa = { 0 };
-
-	if (flags & SA_SIGINFO)
-		sa.sa_sigaction = fn;
-	else
-		sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	CHECK(sigaction(sig, &sa, NULL) == 0);
-}
-
 static void set_itimer(long value_ms, long interval_ms)
 {
 	struct itimerval v = { { interval_ms / 1000, interval_ms % 1000 * 1000 },
